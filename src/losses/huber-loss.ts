@@ -1,0 +1,54 @@
+// huber_loss, torch.nn.functional.huber_loss. LOSSES.md §4 "huber_loss".
+//
+//   z = |d|,  L = 0.5 z²  if z < δ,  else  δ (z - 0.5 δ)          (= δ · smooth_l1(β = δ))
+//   h(u) = -δ if u <= -δ;  +δ else if u >= δ;  u otherwise
+//   dL/dx = h(d)      dL/dy = h(-d) = -h(d)   (δ > 0)
+
+import { z } from 'zod';
+import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
+import { reductionOption } from '../registry/options.js';
+import { defineLoss } from '../registry/types.js';
+import { predictionArg, targetArg } from './args.js';
+
+const options = z.object({
+  reduction: reductionOption(),
+  delta: z
+    .number()
+    .gt(0, 'huber_loss does not support non-positive values for delta')
+    .default(1)
+    .describe('Where the loss turns from quadratic to linear (> 0).'),
+});
+
+type Options = z.output<typeof options>;
+
+const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { delta }) => {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (x[i] as number) - (y[i] as number);
+    const z = Math.abs(d);
+    const l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta);
+    sum += l;
+    if (out !== null) out[i] = l;
+    const Gi = gamma === null ? G : (gamma[i] as number);
+    if (gx !== null) gx[i] = (d <= -delta ? -delta : d >= delta ? delta : d) * Gi;
+    if (gy !== null) gy[i] = (-d <= -delta ? -delta : -d >= delta ? delta : -d) * Gi;
+  }
+  return sum;
+};
+
+export const huberLoss = defineLoss<typeof options.shape, PairPlan>({
+  name: 'huber_loss',
+  aliases: [],
+  summary: 'Quadratic below delta, linear above.',
+  formula: 'L = 0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta), d = x - y',
+  latex:
+    '\\ell = \\begin{cases} 0.5\\,d^2 & |d| < \\delta \\\\ \\delta\\,(|d| - 0.5\\,\\delta) & \\text{otherwise} \\end{cases},\\quad d = x - y',
+  reference: 'torch.nn.functional.huber_loss (PyTorch 1.13)',
+  args: [
+    predictionArg('input', 'Predictions, any shape that broadcasts with target.'),
+    targetArg('target', 'Targets, any shape that broadcasts with input.'),
+  ],
+  options,
+  check: (args, opts) => checkPair(args, opts.reduction),
+  compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
+});

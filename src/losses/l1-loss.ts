@@ -1,0 +1,45 @@
+// l1_loss (mean absolute error), torch.nn.functional.l1_loss. LOSSES.md §4 "l1_loss".
+//
+//   d = x - y        L = |d|
+//   dL/dx = sgn(d)   dL/dy = -sgn(d)
+//
+// At d = 0 both gradients are 0, and sgn(NaN) = 0 as in PyTorch 1.13, so a NaN difference
+// has a NaN loss but a zero gradient.
+
+import { z } from 'zod';
+import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
+import { reductionOption } from '../registry/options.js';
+import { defineLoss } from '../registry/types.js';
+import { predictionArg, targetArg } from './args.js';
+
+const options = z.object({ reduction: reductionOption() });
+
+const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx, gy) => {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (x[i] as number) - (y[i] as number);
+    const l = Math.abs(d);
+    sum += l;
+    if (out !== null) out[i] = l;
+    const Gi = gamma === null ? G : (gamma[i] as number);
+    // sgn with sgn(NaN) = 0: comparisons with NaN are false
+    // a product, not a branch: 0 · inf and 0 · NaN stay NaN (LOSSES.md 3.5)
+    const s = (d > 0 ? 1 : d < 0 ? -1 : 0) * Gi;
+    if (gx !== null) gx[i] = s;
+    if (gy !== null) gy[i] = -s;
+  }
+  return sum;
+};
+
+export const l1Loss = defineLoss<typeof options.shape, PairPlan>({
+  name: 'l1_loss',
+  aliases: ['mae', 'l1'],
+  summary: 'Mean absolute error.',
+  formula: 'L = |x - y|',
+  latex: '\\ell = \\lvert x - y \\rvert',
+  reference: 'torch.nn.functional.l1_loss (PyTorch 1.13)',
+  args: [predictionArg('input', 'Predictions, any shape that broadcasts with target.'), targetArg('target', 'Targets, any shape that broadcasts with input.')],
+  options,
+  check: (args, opts) => checkPair(args, opts.reduction),
+  compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
+});

@@ -1,0 +1,42 @@
+// mse_loss (mean squared error), torch.nn.functional.mse_loss. LOSSES.md §4 "mse_loss".
+//
+//   d = x - y        L = d²
+//   dL/dx = 2d       dL/dy = -2d
+
+import { z } from 'zod';
+import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
+import { reductionOption } from '../registry/options.js';
+import { defineLoss } from '../registry/types.js';
+import { predictionArg, targetArg } from './args.js';
+
+const options = z.object({ reduction: reductionOption() });
+
+const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx, gy) => {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (x[i] as number) - (y[i] as number);
+    const l = d * d;
+    sum += l;
+    if (out !== null) out[i] = l;
+    const g = 2 * d * (gamma === null ? G : (gamma[i] as number));
+    if (gx !== null) gx[i] = g;
+    if (gy !== null) gy[i] = -g;
+  }
+  return sum;
+};
+
+export const mseLoss = defineLoss<typeof options.shape, PairPlan>({
+  name: 'mse_loss',
+  aliases: ['mse', 'l2'],
+  summary: 'Mean squared error.',
+  formula: 'L = (x - y)^2',
+  latex: '\\ell = (x - y)^2',
+  reference: 'torch.nn.functional.mse_loss (PyTorch 1.13)',
+  args: [
+    predictionArg('input', 'Predictions, any shape that broadcasts with target.'),
+    targetArg('target', 'Targets, any shape that broadcasts with input.'),
+  ],
+  options,
+  check: (args, opts) => checkPair(args, opts.reduction),
+  compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
+});

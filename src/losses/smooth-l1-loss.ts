@@ -1,0 +1,57 @@
+// smooth_l1_loss, torch.nn.functional.smooth_l1_loss. LOSSES.md §4 "smooth_l1_loss".
+//
+//   z = |d|,  L = 0.5 z² / β  if z < β,  else  z - 0.5 β      (β = 0: the L1 loss)
+//   h(u) = -1 if u <= -β;  +1 else if u >= β;  u / β otherwise
+//   dL/dx = h(d)      dL/dy = h(-d)      (not -h(d): PyTorch calls the same kernel with the
+//                                         operands swapped, so β = 0, d = 0 gives -1 to both)
+//
+// A NaN difference fails every comparison: loss NaN and gradient d / β = NaN.
+
+import { z } from 'zod';
+import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
+import { reductionOption } from '../registry/options.js';
+import { defineLoss } from '../registry/types.js';
+import { predictionArg, targetArg } from './args.js';
+
+const options = z.object({
+  reduction: reductionOption(),
+  beta: z
+    .number()
+    .min(0, 'smooth_l1_loss does not support negative values for beta')
+    .default(1)
+    .describe('Where the loss turns from quadratic to linear (>= 0; 0 gives the L1 loss).'),
+});
+
+type Options = z.output<typeof options>;
+
+const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { beta }) => {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (x[i] as number) - (y[i] as number);
+    const z = Math.abs(d);
+    const l = z < beta ? (0.5 * z * z) / beta : z - 0.5 * beta;
+    sum += l;
+    if (out !== null) out[i] = l;
+    const Gi = gamma === null ? G : (gamma[i] as number);
+    if (gx !== null) gx[i] = (d <= -beta ? -1 : d >= beta ? 1 : d / beta) * Gi;
+    if (gy !== null) gy[i] = (-d <= -beta ? -1 : -d >= beta ? 1 : -d / beta) * Gi;
+  }
+  return sum;
+};
+
+export const smoothL1Loss = defineLoss<typeof options.shape, PairPlan>({
+  name: 'smooth_l1_loss',
+  aliases: [],
+  summary: 'Quadratic below beta, absolute above.',
+  formula: 'L = 0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta, d = x - y',
+  latex:
+    '\\ell = \\begin{cases} 0.5\\,d^2/\\beta & |d| < \\beta \\\\ |d| - 0.5\\,\\beta & \\text{otherwise} \\end{cases},\\quad d = x - y',
+  reference: 'torch.nn.functional.smooth_l1_loss (PyTorch 1.13)',
+  args: [
+    predictionArg('input', 'Predictions, any shape that broadcasts with target.'),
+    targetArg('target', 'Targets, any shape that broadcasts with input.'),
+  ],
+  options,
+  check: (args, opts) => checkPair(args, opts.reduction),
+  compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
+});

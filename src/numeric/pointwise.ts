@@ -1,0 +1,93 @@
+// The plumbing shared by the elementwise two-argument losses (input, target broadcast both
+// ways): shape check, broadcasting the operands, allocating outputs, reducing, and summing
+// broadcast gradients back to each argument's shape. The loss supplies only its loop.
+
+import type {
+  Alloc,
+  Args,
+  CheckResult,
+  FloatArray,
+  FloatTensor,
+  GradRequest,
+  KernelResult,
+  Reduction,
+} from '../registry/types.js';
+import { reduced, upstream } from './reduce.js';
+import { broadcastShapes, expandTo, numel, showShape, sumTo } from './shape.js';
+
+export interface PairPlan {
+  /** The broadcast shape of the two operands: the `none` output shape. */
+  readonly shape: readonly number[];
+}
+
+/**
+ * One pass over `n` broadcast elements. Writes `L_i` to `out` (when not null), the local
+ * gradients times the upstream factor to `ga`/`gb` (when not null), and returns `Σ L_i`.
+ * The factor is `gamma[i]` when `gamma` is given (reduction "none"), else `G`.
+ */
+export type PairLoop<O> = (
+  a: FloatArray,
+  b: FloatArray,
+  n: number,
+  G: number,
+  gamma: FloatArray | null,
+  out: FloatArray | null,
+  ga: FloatArray | null,
+  gb: FloatArray | null,
+  opts: O,
+) => number;
+
+/** Meta step: the two operands must broadcast (LOSSES.md 3.6). */
+export function checkPair(
+  args: Args,
+  reduction: Reduction,
+  a = 'input',
+  b = 'target',
+): CheckResult<PairPlan> {
+  const sa = (args[a] as FloatTensor).shape;
+  const sb = (args[b] as FloatTensor).shape;
+  const shape = broadcastShapes(sa, sb);
+  if (shape === null) {
+    return {
+      ok: false,
+      code: 'LOSSD_SHAPE_MISMATCH',
+      issues: [
+        {
+          path: `/${b}`,
+          message: `${b} shape ${showShape(sb)} does not broadcast with ${a} shape ${showShape(sa)}`,
+        },
+      ],
+    };
+  }
+  return { ok: true, lossShape: reduction === 'none' ? shape : [], plan: { shape } };
+}
+
+/** Runs a pair loop with broadcasting, reduction and gradient unbroadcasting around it. */
+export function runPair<O extends { reduction: Reduction }>(
+  loop: PairLoop<O>,
+  args: Args,
+  opts: O,
+  plan: PairPlan,
+  grad: GradRequest,
+  alloc: Alloc,
+  a = 'input',
+  b = 'target',
+): KernelResult {
+  const ta = args[a] as FloatTensor;
+  const tb = args[b] as FloatTensor;
+  const n = numel(plan.shape);
+  const x = expandTo(ta.data, ta.shape, plan.shape, alloc);
+  const y = expandTo(tb.data, tb.shape, plan.shape, alloc);
+  const wantA = grad.wrt.includes(a);
+  const wantB = grad.wrt.includes(b);
+  const ga = wantA ? alloc(n) : null;
+  const gb = wantB ? alloc(n) : null;
+  const none = opts.reduction === 'none';
+  const out = none ? alloc(n) : null;
+  const G = none ? 1 : upstream(opts.reduction, grad.g, n);
+  const sum = loop(x, y, n, G, none ? grad.gamma : null, out, ga, gb, opts);
+  const grads: Record<string, FloatArray> = {};
+  if (ga) grads[a] = sumTo(ga, plan.shape, ta.shape, alloc);
+  if (gb) grads[b] = sumTo(gb, plan.shape, tb.shape, alloc);
+  return { loss: out ?? reduced(opts.reduction, sum, n), grads };
+}

@@ -1,0 +1,120 @@
+// Shapes: element counts, comparisons, NumPy/PyTorch broadcasting (LOSSES.md 3.6).
+
+import type { FloatArray } from '../registry/types.js';
+
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `[2, 3]` → `"[2, 3]"`, for error messages that name both shapes. */
+export function showShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Right-aligned broadcast of several shapes, or null when two dimensions disagree. */
+export function broadcastShapes(...shapes: ReadonlyArray<readonly number[]>): number[] | null {
+  let rank = 0;
+  for (const s of shapes) rank = Math.max(rank, s.length);
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    const off = rank - s.length;
+    for (let i = 0; i < s.length; i++) {
+      const d = s[i] as number;
+      const o = out[off + i] as number;
+      if (d === o || d === 1) continue;
+      if (o === 1) out[off + i] = d;
+      else return null;
+    }
+  }
+  return out;
+}
+
+/** Row-major strides of `shape` laid against `outShape`, with 0 where `shape` is broadcast. */
+function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const rank = outShape.length;
+  const off = rank - shape.length;
+  const strides = new Array<number>(rank).fill(0);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i] as number;
+    strides[off + i] = d === 1 ? 0 : s;
+    s *= d;
+  }
+  return strides;
+}
+
+/**
+ * Visits every element of `outShape` in row-major order and calls `visit(outIndex, srcIndex)`
+ * with the index of the broadcast source element. Used only on the broadcast path (the kernels'
+ * equal-shape path never calls it), so one call per element is acceptable here.
+ */
+function walkBroadcast(
+  shape: readonly number[],
+  outShape: readonly number[],
+  visit: (outIndex: number, srcIndex: number) => void,
+): void {
+  const n = numel(outShape);
+  if (n === 0) return;
+  const rank = outShape.length;
+  const strides = broadcastStrides(shape, outShape);
+  const counter = new Array<number>(rank).fill(0);
+  let src = 0;
+  for (let o = 0; o < n; o++) {
+    visit(o, src);
+    // odometer increment, keeping src in step
+    for (let d = rank - 1; d >= 0; d--) {
+      const c = (counter[d] as number) + 1;
+      if (c < (outShape[d] as number)) {
+        counter[d] = c;
+        src += strides[d] as number;
+        break;
+      }
+      src -= (c - 1) * (strides[d] as number);
+      counter[d] = 0;
+    }
+  }
+}
+
+/** The values of a tensor of `shape` broadcast to `outShape` (the same array when no change). */
+export function expandTo(
+  data: FloatArray,
+  shape: readonly number[],
+  outShape: readonly number[],
+  alloc: (n: number) => FloatArray,
+): FloatArray {
+  if (sameShape(shape, outShape)) return data;
+  const out = alloc(numel(outShape));
+  walkBroadcast(shape, outShape, (o, s) => {
+    out[o] = data[s] as number;
+  });
+  return out;
+}
+
+/**
+ * The gradient of a broadcast argument: `grad` (laid out as `outShape`) summed over every
+ * dimension the argument lacked or had as 1 (LOSSES.md 3.5, "Broadcast arguments").
+ */
+export function sumTo(
+  grad: FloatArray,
+  outShape: readonly number[],
+  shape: readonly number[],
+  alloc: (n: number) => FloatArray,
+): FloatArray {
+  if (sameShape(shape, outShape)) return grad;
+  const out = alloc(numel(shape));
+  // Accumulate in float64 even for float32 requests, then round once on the final write.
+  const acc = new Float64Array(out.length);
+  walkBroadcast(shape, outShape, (o, s) => {
+    acc[s] = (acc[s] as number) + (grad[o] as number);
+  });
+  out.set(acc);
+  return out;
+}
