@@ -118,3 +118,30 @@ export function sumTo(
   out.set(acc);
   return out;
 }
+
+/**
+ * The class-dimension layout PyTorch uses for (C), (N, C) and (N, C, d1, ..., dk) inputs:
+ * the class dim is 0 for a 1-D input and 1 otherwise. Position `(n, j)` has its class `c`
+ * at flat index `n·C·inner + c·inner + j`; `inner = d1 ··· dk` (1 without spatial dims).
+ */
+export interface ClassLayout {
+  /** Batch size (1 for an unbatched 1-D input). */
+  readonly N: number;
+  readonly C: number;
+  /** Product of the spatial dimensions. */
+  readonly inner: number;
+  /** Shape of one value per position: `[]`, `[N]` or `[N, d1, ..., dk]`. */
+  readonly positionShape: readonly number[];
+}
+
+/** Layout of an input of rank >= 1 (callers refuse 0-d inputs first). */
+export function classLayout(shape: readonly number[]): ClassLayout {
+  if (shape.length === 1) return { N: 1, C: shape[0] as number, inner: 1, positionShape: [] };
+  const spatial = shape.slice(2);
+  return {
+    N: shape[0] as number,
+    C: shape[1] as number,
+    inner: numel(spatial),
+    positionShape: [shape[0] as number, ...spatial],
+  };
+}
