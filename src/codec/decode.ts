@@ -48,7 +48,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function spend(budget: ElementBudget, n: number, path: string): void {
   if (n > budget.remaining) {
-    fail(path, `tensor holds ${n} elements, over what is left of the request's element limit (${Math.max(budget.remaining, 0)})`, 'LOSSD_TOO_MANY_ELEMENTS');
+    fail(
+      path,
+      `tensor holds ${n} elements, over what is left of the request's element limit (${Math.max(budget.remaining, 0)})`,
+      'LOSSD_TOO_MANY_ELEMENTS',
+    );
   }
   budget.remaining -= n;
 }
@@ -70,7 +74,8 @@ function intElement(v: unknown, at: () => string): number {
     return fail(at(), `expected an integer, got ${describe(v)}`);
   }
   if (!Number.isInteger(v)) return fail(at(), `expected an integer, got ${v}`);
-  if (v < INT32_MIN || v > INT32_MAX) return fail(at(), `integer ${v} is outside the int32 range`, 'LOSSD_INVALID_VALUE');
+  if (v < INT32_MIN || v > INT32_MAX)
+    return fail(at(), `integer ${v} is outside the int32 range`, 'LOSSD_INVALID_VALUE');
   return v;
 }
 
@@ -204,7 +209,8 @@ interface ObjectForm {
 
 function readObjectForm(v: Record<string, unknown>, path: string, budget: ElementBudget): ObjectForm {
   for (const key of Object.keys(v)) {
-    if (!OBJECT_KEYS.has(key)) fail(`${path}/${pointerToken(key)}`, `unknown tensor member "${key}" (expected shape, data, dtype or b64)`);
+    if (!OBJECT_KEYS.has(key))
+      fail(`${path}/${pointerToken(key)}`, `unknown tensor member "${key}" (expected shape, data, dtype or b64)`);
   }
   const shape = readShape(v.shape, `${path}/shape`);
   let dtype: WireDType | undefined;
@@ -333,7 +339,8 @@ function guard<T>(run: () => T): Decoded<T> {
   try {
     return { ok: true, tensor: run() };
   } catch (e) {
-    if (e instanceof DecodeError) return failure(e.code, `${e.path}: ${e.message}`, [{ path: e.path, message: e.message }]);
+    if (e instanceof DecodeError)
+      return failure(e.code, `${e.path}: ${e.message}`, [{ path: e.path, message: e.message }]);
     throw e;
   }
 }

@@ -14,7 +14,7 @@ export type Encoding = 'nested' | 'flat' | 'b64';
 
 /** One number as JSON: finite values as JavaScript prints them (-0 as 0), the rest as strings. */
 export function jsonNumber(v: number): string {
-  if (v === v && v !== Infinity && v !== -Infinity) return v === 0 ? '0' : `${v}`;
+  if (Number.isFinite(v)) return v === 0 ? '0' : `${v}`;
   return v === Infinity ? '"Infinity"' : v === -Infinity ? '"-Infinity"' : '"NaN"';
 }
 

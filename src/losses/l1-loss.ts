@@ -38,7 +38,10 @@ export const l1Loss = defineLoss<typeof options.shape, PairPlan>({
   formula: 'L = |x - y|',
   latex: '\\ell = \\lvert x - y \\rvert',
   reference: 'torch.nn.functional.l1_loss (PyTorch 1.13)',
-  args: [predictionArg('input', 'Predictions, any shape that broadcasts with target.'), targetArg('target', 'Targets, any shape that broadcasts with input.')],
+  args: [
+    predictionArg('input', 'Predictions, any shape that broadcasts with target.'),
+    targetArg('target', 'Targets, any shape that broadcasts with input.'),
+  ],
   options,
   check: (args, opts) => checkPair(args, opts.reduction),
   compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),

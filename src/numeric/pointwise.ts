@@ -38,12 +38,7 @@ export type PairLoop<O> = (
 ) => number;
 
 /** Meta step: the two operands must broadcast (LOSSES.md 3.6). */
-export function checkPair(
-  args: Args,
-  reduction: Reduction,
-  a = 'input',
-  b = 'target',
-): CheckResult<PairPlan> {
+export function checkPair(args: Args, reduction: Reduction, a = 'input', b = 'target'): CheckResult<PairPlan> {
   const sa = (args[a] as FloatTensor).shape;
   const sb = (args[b] as FloatTensor).shape;
   const shape = broadcastShapes(sa, sb);

@@ -11,19 +11,13 @@ import type { FloatArray } from '../registry/types.js';
  * No special case for an infinite maximum: a +inf or NaN logit, or a row of all -inf, makes
  * the whole row NaN, as in PyTorch. A -inf logit with a finite maximum gets lp = -inf.
  */
-export function logSoftmaxStrided(
-  src: FloatArray,
-  dst: FloatArray,
-  offset: number,
-  stride: number,
-  C: number,
-): void {
+export function logSoftmaxStrided(src: FloatArray, dst: FloatArray, offset: number, stride: number, C: number): void {
   let m = Number.NEGATIVE_INFINITY;
   let nan = false;
   for (let c = 0, k = offset; c < C; c++, k += stride) {
     const z = src[k] as number;
     if (z > m) m = z;
-    else if (z !== z) nan = true;
+    else if (Number.isNaN(z)) nan = true;
   }
   if (nan) m = Number.NaN;
   let s = 0;

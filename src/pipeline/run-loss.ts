@@ -30,11 +30,7 @@ export type Outcome = Success | Failure;
 const RANGE_CODES = new Set(['too_small', 'too_big', 'not_multiple_of', 'custom']);
 
 /** Zod issues → problem issues with JSON Pointers; unknown keys get one issue each. */
-function envelopeFailure(
-  error: z.ZodError,
-  body: Record<string, unknown>,
-  loss: AnyLossDescriptor,
-): Failure {
+function envelopeFailure(error: z.ZodError, body: Record<string, unknown>, loss: AnyLossDescriptor): Failure {
   const optionKeys = new Set(Object.keys(loss.options.shape));
   const tensorKeys = new Set(loss.args.map((a) => a.name));
   const issues: ProblemIssue[] = [];
@@ -42,14 +38,20 @@ function envelopeFailure(
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        issues.push({ path: pointer([...issue.path.map(String), key]), message: `unknown key "${key}" for ${loss.name}` });
+        issues.push({
+          path: pointer([...issue.path.map(String), key]),
+          message: `unknown key "${key}" for ${loss.name}`,
+        });
       }
       continue;
     }
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     const key = String(path[0] ?? '');
     if (path.length === 1 && body[key] === undefined) {
-      issues.push({ path: pointer(path), message: `missing required ${tensorKeys.has(key) ? 'argument' : 'key'} "${key}"` });
+      issues.push({
+        path: pointer(path),
+        message: `missing required ${tensorKeys.has(key) ? 'argument' : 'key'} "${key}"`,
+      });
       continue;
     }
     if (optionKeys.has(key) && RANGE_CODES.has(issue.code) && issues.length === 0) code = 'LOSSD_INVALID_OPTION';
@@ -75,7 +77,9 @@ function gradFailure(index: number, message: string): Failure {
 /** Computes one loss request. Never throws for anything a client can send. */
 export function runLoss(loss: AnyLossDescriptor, body: unknown, limits: Limits): Outcome {
   if (!isPlainObject(body)) {
-    return failure('LOSSD_INVALID_REQUEST', 'the body must be a JSON object', [{ path: '', message: 'expected a JSON object' }]);
+    return failure('LOSSD_INVALID_REQUEST', 'the body must be a JSON object', [
+      { path: '', message: 'expected a JSON object' },
+    ]);
   }
   const parsed = envelopeSchema(loss).safeParse(body);
   if (!parsed.success) return envelopeFailure(parsed.error, body, loss);

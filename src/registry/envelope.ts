@@ -12,8 +12,7 @@ import type { AnyLossDescriptor } from './types.js';
 
 /** A tensor in any of API.md's three forms; the elements are the decoder's business. */
 export const tensorInput = z.custom<unknown>(
-  (v) =>
-    typeof v === 'number' || typeof v === 'string' || Array.isArray(v) || (v !== null && typeof v === 'object'),
+  (v) => typeof v === 'number' || typeof v === 'string' || Array.isArray(v) || (v !== null && typeof v === 'object'),
   { message: 'expected a tensor: a number, nested arrays, or an object with shape and data or b64' },
 );
 
@@ -34,7 +33,9 @@ export const gradWrtOption = z
 
 export const gradOutputOption = tensorInput
   .optional()
-  .describe('Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones.');
+  .describe(
+    'Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones.',
+  );
 
 /** Keys that every loss request may carry besides its tensors and options. */
 export const COMMON_KEYS = ['grad_wrt', 'grad_output', 'encoding', 'dtype'] as const;

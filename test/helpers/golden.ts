@@ -133,7 +133,9 @@ export function compareBody(c: GoldenCase, body: Record<string, unknown>): strin
 export function judge(c: GoldenCase, status: number, body: unknown): string[] {
   if (status !== c.expected.status) {
     const detail = (body as { detail?: string } | undefined)?.detail;
-    return [`status ${status}, expected ${c.expected.status}${detail ? ` (${detail})` : ''}${c.expected.hint ? ` [torch: ${c.expected.hint}]` : ''}`];
+    return [
+      `status ${status}, expected ${c.expected.status}${detail ? ` (${detail})` : ''}${c.expected.hint ? ` [torch: ${c.expected.hint}]` : ''}`,
+    ];
   }
   if (status !== 200) {
     return (body as { status?: number }).status === status ? [] : ['problem body status field differs'];

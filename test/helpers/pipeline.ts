@@ -1,9 +1,9 @@
 // Runs golden cases straight through the request pipeline (no HTTP): fast feedback for
 // kernels. The HTTP suite runs the same cases over a real socket.
 
-import { findLoss } from '../../src/registry/index.js';
-import { runLoss } from '../../src/pipeline/run-loss.js';
 import { PROBLEMS } from '../../src/errors.js';
+import { runLoss } from '../../src/pipeline/run-loss.js';
+import { findLoss } from '../../src/registry/index.js';
 import { type GoldenCase, judge } from './golden.js';
 
 export function runCase(fileLoss: string, c: GoldenCase): string[] {

@@ -14,20 +14,36 @@ describe('mse_loss', () => {
   });
 
   it('broadcasts input (3, 1) against target (1, 4) and sums the gradient back', () => {
-    const r = evaluate(mseLoss, { input: f64([3, 1], [1, 2, 3]), target: f64([1, 4], [0, 0, 0, 0]) }, { reduction: 'none' }, ['input', 'target']);
+    const r = evaluate(
+      mseLoss,
+      { input: f64([3, 1], [1, 2, 3]), target: f64([1, 4], [0, 0, 0, 0]) },
+      { reduction: 'none' },
+      ['input', 'target'],
+    );
     expect(r.lossShape).toEqual([3, 4]);
     expect([...(r.grads.input as Float64Array)]).toEqual([8, 16, 24]);
     expect([...(r.grads.target as Float64Array)]).toEqual([-12, -12, -12, -12]);
   });
 
   it('refuses shapes that do not broadcast', () => {
-    expect(() => evaluate(mseLoss, { input: f64([2], [1, 2]), target: f64([3], [1, 2, 3]) })).toThrow(/LOSSD_SHAPE_MISMATCH/);
+    expect(() => evaluate(mseLoss, { input: f64([2], [1, 2]), target: f64([3], [1, 2, 3]) })).toThrow(
+      /LOSSD_SHAPE_MISMATCH/,
+    );
   });
 
   it('gives sum = n · mean', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(finite, finite), { minLength: 1, maxLength: 20 }), (pairs) => {
-        const args = { input: f64([pairs.length], pairs.map((p) => p[0])), target: f64([pairs.length], pairs.map((p) => p[1])) };
+        const args = {
+          input: f64(
+            [pairs.length],
+            pairs.map((p) => p[0]),
+          ),
+          target: f64(
+            [pairs.length],
+            pairs.map((p) => p[1]),
+          ),
+        };
         const sum = evaluate(mseLoss, args, { reduction: 'sum' }).loss as number;
         const mean = evaluate(mseLoss, args, { reduction: 'mean' }).loss as number;
         expect(sum).toBeCloseTo(mean * pairs.length, 9);
@@ -38,7 +54,16 @@ describe('mse_loss', () => {
   it('has gradients that agree with central finite differences', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(finite, finite), { minLength: 1, maxLength: 8 }), (pairs) => {
-        const args = { input: f64([pairs.length], pairs.map((p) => p[0])), target: f64([pairs.length], pairs.map((p) => p[1])) };
+        const args = {
+          input: f64(
+            [pairs.length],
+            pairs.map((p) => p[0]),
+          ),
+          target: f64(
+            [pairs.length],
+            pairs.map((p) => p[1]),
+          ),
+        };
         expectGradientsMatchFiniteDifferences(mseLoss, args, {}, ['input', 'target']);
       }),
       { numRuns: 50 },
