@@ -1,0 +1,68 @@
+// POST /v1/losses/{name}: one route per canonical loss (so that OpenAPI has one typed
+// operation per loss) and per alias, plus a catch-all that answers 404 with the known names.
+// The handler only moves bytes: the worker parses, validates, computes and encodes.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from '../../config.js';
+import type { LossPool } from '../../pool/pool.js';
+import { envelopeSchema } from '../../registry/envelope.js';
+import { knownNames, LOSSES } from '../../registry/index.js';
+import type { AnyLossDescriptor } from '../../registry/types.js';
+import { sendProblem } from '../problem.js';
+import { validatedInWorker } from '../validation.js';
+
+/** Bytes the worker may take ownership of: a buffer that is not a slice of Node's shared pool. */
+function ownedBytes(body: Buffer): Uint8Array {
+  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) return body;
+  return Uint8Array.prototype.slice.call(body);
+}
+
+export function lossRoutes(app: FastifyInstance, pool: LossPool, config: Config): void {
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+
+  const handler = (loss: AnyLossDescriptor) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const started = performance.now();
+    const result = await pool.run(
+      { kind: 'loss', loss: loss.name, body: ownedBytes(request.body as Buffer), raw: true, maxElements: config.maxElements },
+      config.requestTimeoutMs,
+    );
+    request.lossd = { loss: loss.name, elements: result.ok ? result.elements : 0, kernelMs: result.ok ? result.kernelMs : 0, totalMs: performance.now() - started };
+    if (!result.ok) return sendProblem(reply, result);
+    return reply.type('application/json').send(Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength));
+  };
+
+  for (const loss of LOSSES) {
+    const body = envelopeSchema(loss);
+    validatedInWorker(body);
+    for (const name of [loss.name, ...loss.aliases]) {
+      const alias = name !== loss.name;
+      typed.post(`/v1/losses/${name}`, {
+        schema: {
+          operationId: alias ? undefined : loss.name,
+          summary: alias ? `${loss.name} (alias ${name})` : loss.summary,
+          description: `${loss.summary}\n\nFormula: \`${loss.formula}\`\n\nReference: ${loss.reference}`,
+          tags: ['losses'],
+          hide: alias,
+          body,
+        },
+        handler: handler(loss),
+      });
+    }
+  }
+
+  typed.post('/v1/losses/:name', {
+    schema: { params: z.object({ name: z.string() }), hide: true },
+    handler: async (request, reply) =>
+      sendProblem(
+        reply,
+        {
+          code: 'LOSSD_UNKNOWN_LOSS',
+          detail: `no loss named "${request.params.name}"; known names: ${knownNames().join(', ')}`,
+          errors: [{ path: '', message: `unknown loss "${request.params.name}"` }],
+        },
+        { known: knownNames() },
+      ),
+  });
+}
