@@ -5,13 +5,22 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
+import sjson from 'secure-json-parse';
+import { registerOpenApi } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
+import { batchRoutes } from './http/routes/batch.js';
+import { discoveryRoutes } from './http/routes/discovery.js';
+import { docsRoutes } from './http/routes/docs.js';
 import { lossRoutes } from './http/routes/losses.js';
 import { type Lifecycle, opsRoutes } from './http/routes/ops.js';
 import { schemaCompiler } from './http/validation.js';
 import type { LossPool } from './pool/pool.js';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Keep the body as bytes: a worker parses it. */
+    rawBody?: boolean;
+  }
   interface FastifyRequest {
     /** What the request computed, for its log line. */
     lossd?: { loss: string; elements: number; kernelMs: number; totalMs: number };
@@ -41,10 +50,18 @@ export async function buildApp({ config, pool, logger = false, lifecycle = { dra
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
-  // JSON only: the default text/plain parser goes, so any other media type is a 415. Bodies
-  // stay bytes here; the workers parse them.
+  // JSON only: the default text/plain parser goes, so any other media type is a 415. A loss
+  // request's body stays bytes here (its route says rawBody) and is parsed in a worker; other
+  // bodies are parsed here, safely against prototype poisoning.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    if (request.routeOptions.config.rawBody) return done(null, body);
+    try {
+      done(null, sjson.parse(body as Buffer, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (e) {
+      done(Object.assign(new Error(`the body is not valid JSON: ${(e as Error).message}`), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+    }
+  });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -64,7 +81,11 @@ export async function buildApp({ config, pool, logger = false, lifecycle = { dra
     );
   });
 
+  await registerOpenApi(app);
   opsRoutes(app, pool, lifecycle);
+  discoveryRoutes(app);
   lossRoutes(app, pool, config);
+  batchRoutes(app, pool, config);
+  await docsRoutes(app);
   return app;
 }

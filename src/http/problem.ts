@@ -45,9 +45,18 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(reply, { code, detail: 'internal error', errors: [] });
   }
-  const validation = (error as { validation?: Array<{ instancePath?: string; message?: string }> }).validation;
-  const errors = validation?.map((v) => ({ path: v.instancePath ?? '', message: v.message ?? 'invalid' })) ?? [];
-  return sendProblem(reply, { code, detail: error.message, errors });
+  const validation = (
+    error as { validation?: Array<{ instancePath?: string; message?: string; params?: { keys?: string[] } }> }
+  ).validation;
+  const errors =
+    validation?.flatMap((v) => {
+      const base = v.instancePath === '/' ? '' : (v.instancePath ?? '');
+      const keys = v.params?.keys;
+      if (Array.isArray(keys)) return keys.map((k) => ({ path: `${base}/${k}`, message: `unknown key "${k}"` }));
+      return [{ path: base, message: v.message ?? 'invalid' }];
+    }) ?? [];
+  const first = errors[0];
+  return sendProblem(reply, { code, detail: first ? `${first.path}: ${first.message}` : error.message, errors });
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -8,34 +8,17 @@
 // decoder (src/codec/decode.ts) reads the elements.
 
 import { z } from 'zod';
+import { dtypeSchema, encodingSchema, lossValueSchema, schemaRegistry, tensorSchema } from './schemas.js';
 import type { AnyLossDescriptor } from './types.js';
 
-/** A tensor in any of API.md's three forms; the elements are the decoder's business. */
-export const tensorInput = z.custom<unknown>(
-  (v) => typeof v === 'number' || typeof v === 'string' || Array.isArray(v) || (v !== null && typeof v === 'object'),
-  { message: 'expected a tensor: a number, nested arrays, or an object with shape and data or b64' },
-);
-
-export const dtypeOption = z
-  .enum(['float64', 'float32'])
-  .default('float64')
-  .describe('Precision: float32 rounds every float input to float32 and returns float32 values.');
-
-export const encodingOption = z
-  .enum(['nested', 'flat', 'b64'])
-  .default('nested')
-  .describe('How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}.');
-
-export const gradWrtOption = z
+export const gradWrtSchema = z
   .array(z.string())
   .optional()
   .describe('Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients.');
 
-export const gradOutputOption = tensorInput
+export const gradOutputSchema = tensorSchema
   .optional()
-  .describe(
-    'Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones.',
-  );
+  .describe('Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones.');
 
 /** Keys that every loss request may carry besides its tensors and options. */
 export const COMMON_KEYS = ['grad_wrt', 'grad_output', 'encoding', 'dtype'] as const;
@@ -47,17 +30,45 @@ export function envelopeSchema(loss: AnyLossDescriptor): z.ZodObject {
   if (hit) return hit;
   const tensors: Record<string, z.ZodType> = {};
   for (const arg of loss.args) {
-    const t = tensorInput.describe(arg.description);
-    tensors[arg.name] = arg.required ? t : t.optional();
+    tensors[arg.name] = arg.required ? tensorSchema : tensorSchema.optional();
   }
   const schema = z.strictObject({
     ...tensors,
     ...loss.options.shape,
-    grad_wrt: gradWrtOption,
-    grad_output: gradOutputOption,
-    encoding: encodingOption,
-    dtype: dtypeOption,
+    grad_wrt: gradWrtSchema,
+    grad_output: gradOutputSchema,
+    encoding: encodingSchema,
+    dtype: dtypeSchema,
   });
+  schemaRegistry.add(schema, { id: `${pascalCase(loss.name)}Request` });
   cache.set(loss, schema);
+  return schema;
+}
+
+/** `cross_entropy` → `CrossEntropy`, for component names. */
+export function pascalCase(name: string): string {
+  return name
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
+const responseCache = new WeakMap<AnyLossDescriptor, z.ZodObject>();
+
+/** The 200 body of a loss: the loss and one gradient per differentiable argument asked for. */
+export function responseSchema(loss: AnyLossDescriptor): z.ZodObject {
+  const hit = responseCache.get(loss);
+  if (hit) return hit;
+  const grads: Record<string, z.ZodType> = {};
+  for (const arg of loss.args) if (arg.differentiable) grads[arg.name] = tensorSchema.optional();
+  const schema = z.object({
+    loss: lossValueSchema,
+    grad: z
+      .object(grads)
+      .optional()
+      .describe('One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is [].'),
+  });
+  schemaRegistry.add(schema, { id: `${pascalCase(loss.name)}Response` });
+  responseCache.set(loss, schema);
   return schema;
 }

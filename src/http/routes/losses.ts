@@ -7,10 +7,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../config.js';
 import type { LossPool } from '../../pool/pool.js';
-import { envelopeSchema } from '../../registry/envelope.js';
+import { envelopeSchema, responseSchema } from '../../registry/envelope.js';
 import { knownNames, LOSSES } from '../../registry/index.js';
 import type { AnyLossDescriptor } from '../../registry/types.js';
 import { sendProblem } from '../problem.js';
+import { BODY_ROUTE_ERRORS, errorResponses, ok } from '../responses.js';
 import { validatedInWorker } from '../validation.js';
 
 /** Bytes the worker may take ownership of: a buffer that is not a slice of Node's shared pool. */
@@ -39,6 +40,7 @@ export function lossRoutes(app: FastifyInstance, pool: LossPool, config: Config)
     for (const name of [loss.name, ...loss.aliases]) {
       const alias = name !== loss.name;
       typed.post(`/v1/losses/${name}`, {
+        config: { rawBody: true },
         schema: {
           operationId: alias ? undefined : loss.name,
           summary: alias ? `${loss.name} (alias ${name})` : loss.summary,
@@ -46,6 +48,7 @@ export function lossRoutes(app: FastifyInstance, pool: LossPool, config: Config)
           tags: ['losses'],
           hide: alias,
           body,
+          response: { 200: ok(responseSchema(loss), 'The loss, and the gradients asked for.'), ...errorResponses(...BODY_ROUTE_ERRORS) },
         },
         handler: handler(loss),
       });

@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { LossPool } from '../../pool/pool.js';
 import { sendProblem } from '../problem.js';
+import { errorResponses, ok } from '../responses.js';
 
 const health = z.object({ status: z.string() });
 
@@ -17,7 +18,7 @@ export function opsRoutes(app: FastifyInstance, pool: LossPool, lifecycle: Lifec
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   typed.get('/healthz', {
-    schema: { summary: 'Liveness: the process answers.', tags: ['operations'], response: { 200: health } },
+    schema: { summary: 'Liveness: the process answers.', tags: ['operations'], response: { 200: ok(health, 'The process is alive.') } },
     handler: async () => ({ status: 'ok' }),
   });
 
@@ -25,7 +26,7 @@ export function opsRoutes(app: FastifyInstance, pool: LossPool, lifecycle: Lifec
     schema: {
       summary: 'Readiness: the worker pool is up and takes work.',
       tags: ['operations'],
-      response: { 200: health.extend({ workers: z.number().int() }) },
+      response: { 200: ok(health.extend({ workers: z.number().int() }), 'The worker pool takes work.'), ...errorResponses(503) },
     },
     handler: async (_request, reply) => {
       if (lifecycle.draining) {

@@ -1,0 +1,139 @@
+// The OpenAPI 3.1 document, generated from the same Zod schemas that validate requests
+// (@fastify/swagger + fastify-type-provider-zod), with the few touches client generators need:
+// one component per shared schema (no X / XInput twins), per-argument descriptions next to
+// the shared Tensor reference, every error response as application/problem+json, a declared
+// security scheme and a server entry.
+
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { PROBLEMS } from '../errors.js';
+import { pascalCase } from '../registry/envelope.js';
+import { LOSSES } from '../registry/index.js';
+import { schemaRegistry, TENSOR_COMPONENTS } from '../registry/schemas.js';
+
+export const API_VERSION = '1.0.0';
+
+const problemTable = Object.entries(PROBLEMS)
+  .map(([code, p]) => `| \`/problems/${p.slug}\` | ${p.status} | \`${code}\` | ${p.explanation} |`)
+  .join('\n');
+
+const description = `PyTorch's loss functions and their gradients over HTTP.
+
+\`POST /v1/losses/{name}\` computes \`torch.nn.functional.{name}\` with PyTorch 1.13's semantics (same
+argument names, defaults, shape rules and reductions) and the gradients of the result with respect
+to its tensor arguments. Tensors are written as nested arrays, \`{shape, data}\` or
+\`{shape, dtype, b64}\`, mixed freely. Values match PyTorch (float64) to a relative 1e-9.
+
+## Errors
+
+Every error is \`application/problem+json\` (RFC 9457) with \`type\`, \`title\`, \`status\`, \`detail\`,
+\`code\` and \`errors: [{path, message}]\`, each \`path\` a JSON Pointer into the request.
+
+| type | status | code | meaning |
+|---|---|---|---|
+${problemTable}
+`;
+
+type Json = Record<string, unknown>;
+
+/** Every `#/components/schemas/X` reachable from `root`. */
+function referenced(root: unknown, schemas: Record<string, unknown>): Set<string> {
+  const seen = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    if (v === null || typeof v !== 'object') return;
+    for (const [k, x] of Object.entries(v)) {
+      if (k === '$ref' && typeof x === 'string' && x.startsWith('#/components/schemas/')) {
+        const name = x.slice('#/components/schemas/'.length);
+        if (!seen.has(name)) {
+          seen.add(name);
+          visit(schemas[name]);
+        }
+      } else visit(x);
+    }
+  };
+  visit(root);
+  return seen;
+}
+
+/**
+ * fastify-type-provider-zod emits each registered schema twice (as used in requests, `XInput`,
+ * and in responses, `X`). Keep the ones the document uses, under their plain names.
+ */
+function tidyComponents(doc: Json): Json {
+  const components = (doc.components ?? {}) as Json;
+  const schemas = (components.schemas ?? {}) as Record<string, unknown>;
+  const used = referenced({ paths: doc.paths, other: { ...components, schemas: undefined } }, schemas);
+  const rename = new Map<string, string>();
+  for (const name of used) {
+    if (name.endsWith('Input')) {
+      const plain = name.slice(0, -'Input'.length);
+      const same = JSON.stringify(schemas[plain]) === JSON.stringify(schemas[name]);
+      if (!used.has(plain) || same) rename.set(name, plain);
+    }
+  }
+  const text = JSON.stringify(doc, (_k, v) =>
+    typeof v === 'string' && v.startsWith('#/components/schemas/') && rename.has(v.slice(21)) ? `#/components/schemas/${rename.get(v.slice(21))}` : v,
+  );
+  const out = JSON.parse(text) as Json;
+  const outSchemas = ((out.components as Json).schemas ?? {}) as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  const finalUsed = referenced({ paths: out.paths }, outSchemas);
+  const renamedTo = new Set(rename.values());
+  for (const name of Object.keys(outSchemas).sort()) {
+    const target = rename.get(name) ?? name;
+    if (!finalUsed.has(target)) continue;
+    // a renamed input twin replaces the output schema of the same plain name
+    if (rename.has(name) || !renamedTo.has(name)) kept[target] = outSchemas[name];
+  }
+  (out.components as Json).schemas = kept;
+  return out;
+}
+
+/** Adds each tensor argument's own description beside its shared Tensor reference. */
+function describeArguments(doc: Json): Json {
+  const schemas = (doc.components as Json).schemas as Record<string, Json>;
+  for (const loss of LOSSES) {
+    const props = schemas[`${pascalCase(loss.name)}Request`]?.properties as Record<string, Json> | undefined;
+    if (!props) continue;
+    for (const arg of loss.args) {
+      const p = props[arg.name];
+      if (p) p.description = `${arg.description}${arg.kind === 'int' ? ' Integer values.' : ''}`;
+    }
+  }
+  return doc;
+}
+
+export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  const transformObject = createJsonSchemaTransformObject({ schemaRegistry });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'lossd',
+        version: API_VERSION,
+        description,
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      servers: [{ url: '/', description: 'this server' }],
+      tags: [
+        { name: 'losses', description: 'Compute a loss and its gradients.' },
+        { name: 'discovery', description: 'What the service computes.' },
+        { name: 'operations', description: 'Health, readiness, the API document.' },
+      ],
+      components: {
+        schemas: TENSOR_COMPONENTS,
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'Required only when the server sets LOSSD_API_KEY.' },
+        },
+      },
+      security: [{}, { bearerAuth: [] }],
+    },
+    transform: createJsonSchemaTransform({ schemaRegistry, skipList: [] }),
+    transformObject: (input) => describeArguments(tidyComponents(transformObject(input) as Json)) as never,
+  });
+}
