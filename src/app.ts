@@ -6,8 +6,10 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import sjson from 'secure-json-parse';
+import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
+import { registerProtection } from './http/protection.js';
 import { batchRoutes } from './http/routes/batch.js';
 import { discoveryRoutes } from './http/routes/discovery.js';
 import { docsRoutes } from './http/routes/docs.js';
@@ -81,7 +83,9 @@ export async function buildApp({ config, pool, logger = false, lifecycle = { dra
     );
   });
 
+  await registerProtection(app, config);
   await registerOpenApi(app);
+  registerMetrics(app, pool);
   opsRoutes(app, pool, lifecycle);
   discoveryRoutes(app);
   lossRoutes(app, pool, config);
