@@ -6,7 +6,7 @@ import type { FloatArray } from '../registry/types.js';
  * Log-softmax of the `C` values at `src[offset + c·stride]`, written to `dst` at the same
  * positions (dst may be src's own layout in another array):
  *
- *   m = max_c z_c          lp_c = z_c - m - log Σ_c' exp(z_c' - m)
+ *   m = max_c z_c          lp_c = (z_c - m) - log Σ_c' exp(z_c' - m)
  *
  * No special case for an infinite maximum: a +inf or NaN logit, or a row of all -inf, makes
  * the whole row NaN, as in PyTorch. A -inf logit with a finite maximum gets lp = -inf.
@@ -22,8 +22,9 @@ export function logSoftmaxStrided(src: FloatArray, dst: FloatArray, offset: numb
   if (nan) m = Number.NaN;
   let s = 0;
   for (let c = 0, k = offset; c < C; c++, k += stride) s += Math.exp((src[k] as number) - m);
-  const shift = m + Math.log(s);
-  for (let c = 0, k = offset; c < C; c++, k += stride) dst[k] = (src[k] as number) - shift;
+  // (z - m) - log s, in PyTorch's order: z - (m + log s) loses an ulp of m for large logits
+  const logS = Math.log(s);
+  for (let c = 0, k = offset; c < C; c++, k += stride) dst[k] = (src[k] as number) - m - logS;
 }
 
 /** σ(v) = 1 / (1 + exp(-v)), so σ(36.5) = 1 - 2^-52 exactly as PyTorch and σ(±inf) = 1 or 0. */

@@ -27,12 +27,15 @@ export interface LossPool {
   close(): Promise<void>;
 }
 
+// piscina's errors are recognised by name and message (not instanceof: realms may differ)
+const messageOf = (e: unknown) => String((e as { message?: unknown } | null)?.message ?? e);
+
 function isQueueFull(e: unknown): boolean {
-  return e instanceof Error && /queue is at limit/i.test(e.message);
+  return /queue is at limit|no task queue available/i.test(messageOf(e));
 }
 
 function isAbort(e: unknown): boolean {
-  return e instanceof Error && (e.name === 'AbortError' || /aborted/i.test(e.message));
+  return (e as { name?: unknown } | null)?.name === 'AbortError' || /aborted/i.test(messageOf(e));
 }
 
 export function createPool(options: PoolOptions): LossPool {
@@ -48,7 +51,22 @@ export function createPool(options: PoolOptions): LossPool {
     resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb },
   });
 
+  // NOTE: piscina keeps tasks that carry an AbortSignal in a separate queue that its maxQueue
+  // does not count, so the bound is kept here: running tasks plus waiting ones.
+  let inFlight = 0;
+  const capacity = options.workers + options.maxQueue;
+
   async function run(task: LossTask, timeoutMs: number): Promise<Reply> {
+    if (inFlight >= capacity) return failure('LOSSD_OVERLOADED', 'the worker queue is full; retry shortly');
+    inFlight++;
+    try {
+      return await runNow(task, timeoutMs);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  async function runNow(task: LossTask, timeoutMs: number): Promise<Reply> {
     const transferList: ArrayBuffer[] = [];
     if (task.raw) transferList.push((task.body as Uint8Array).buffer as ArrayBuffer);
     try {
@@ -56,7 +74,7 @@ export function createPool(options: PoolOptions): LossPool {
     } catch (e) {
       if (isQueueFull(e)) return failure('LOSSD_OVERLOADED', 'the worker queue is full; retry shortly');
       if (isAbort(e)) return failure('LOSSD_TIMEOUT', `the computation took longer than ${timeoutMs} ms and was stopped`);
-      return failure('LOSSD_WORKER_CRASHED', `the worker computing this request stopped: ${(e as Error)?.message ?? e}`);
+      return failure('LOSSD_WORKER_CRASHED', `the worker computing this request stopped: ${messageOf(e)}`);
     }
   }
 
@@ -73,7 +91,7 @@ export function createPool(options: PoolOptions): LossPool {
       return piscina.threads.length;
     },
     get queued() {
-      return piscina.queueSize;
+      return Math.max(0, inFlight - options.workers);
     },
     get utilization() {
       return piscina.utilization;

@@ -2,10 +2,34 @@
 // Routes, validation, aliases, discovery, OpenAPI and the worker's dispatch all read it.
 // Adding a loss: one kernel file under src/losses/ and one line in LOSSES below.
 
+import { binaryCrossEntropy } from '../losses/binary-cross-entropy.js';
+import { binaryCrossEntropyWithLogits } from '../losses/binary-cross-entropy-with-logits.js';
+import { completeBoxIouLoss } from '../losses/complete-box-iou-loss.js';
+import { cosineEmbeddingLoss } from '../losses/cosine-embedding-loss.js';
+import { crossEntropy } from '../losses/cross-entropy.js';
+import { ctcLoss } from '../losses/ctc-loss.js';
+import { diceLoss } from '../losses/dice-loss.js';
+import { distanceBoxIouLoss } from '../losses/distance-box-iou-loss.js';
+import { gaussianNllLoss } from '../losses/gaussian-nll-loss.js';
+import { generalizedBoxIouLoss } from '../losses/generalized-box-iou-loss.js';
+import { hingeEmbeddingLoss } from '../losses/hinge-embedding-loss.js';
 import { huberLoss } from '../losses/huber-loss.js';
+import { klDiv } from '../losses/kl-div.js';
 import { l1Loss } from '../losses/l1-loss.js';
+import { logCoshLoss } from '../losses/log-cosh-loss.js';
+import { marginRankingLoss } from '../losses/margin-ranking-loss.js';
 import { mseLoss } from '../losses/mse-loss.js';
+import { multiMarginLoss } from '../losses/multi-margin-loss.js';
+import { multilabelMarginLoss } from '../losses/multilabel-margin-loss.js';
+import { multilabelSoftMarginLoss } from '../losses/multilabel-soft-margin-loss.js';
+import { nllLoss } from '../losses/nll-loss.js';
+import { ntXentLoss } from '../losses/nt-xent-loss.js';
+import { poissonNllLoss } from '../losses/poisson-nll-loss.js';
+import { poly1CrossEntropy } from '../losses/poly1-cross-entropy.js';
+import { sigmoidFocalLoss } from '../losses/sigmoid-focal-loss.js';
 import { smoothL1Loss } from '../losses/smooth-l1-loss.js';
+import { softMarginLoss } from '../losses/soft-margin-loss.js';
+import { tripletMarginLoss } from '../losses/triplet-margin-loss.js';
 import type { AnyLossDescriptor } from './types.js';
 
 export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
@@ -13,9 +37,33 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   l1Loss,
   smoothL1Loss,
   mseLoss,
+  crossEntropy,
+  klDiv,
+  nllLoss,
+  marginRankingLoss,
   // the rest of torch.nn.functional's loss family
   huberLoss,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  poissonNllLoss,
+  gaussianNllLoss,
+  hingeEmbeddingLoss,
+  softMarginLoss,
+  ctcLoss,
+  multilabelSoftMarginLoss,
+  cosineEmbeddingLoss,
+  multiMarginLoss,
+  multilabelMarginLoss,
+  tripletMarginLoss,
   // beyond torch.nn.functional
+  generalizedBoxIouLoss,
+  distanceBoxIouLoss,
+  completeBoxIouLoss,
+  sigmoidFocalLoss,
+  logCoshLoss,
+  poly1CrossEntropy,
+  diceLoss,
+  ntXentLoss,
 ]);
 
 function buildIndex(losses: readonly AnyLossDescriptor[]): ReadonlyMap<string, AnyLossDescriptor> {

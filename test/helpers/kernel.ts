@@ -17,8 +17,8 @@ export function i32(shape: number[], values: number[]): IntTensor {
 const alloc = (n: number) => new Float64Array(n);
 
 /** Options with the descriptor's defaults filled in (as the envelope schema does). */
-export function withDefaults(loss: AnyLossDescriptor, opts: Record<string, unknown> = {}): Record<string, unknown> {
-  return loss.options.parse(opts) as Record<string, unknown>;
+export function withDefaults<D extends AnyLossDescriptor>(loss: D, opts: Record<string, unknown> = {}): Parameters<D['check']>[1] {
+  return loss.options.parse(opts) as Parameters<D['check']>[1];
 }
 
 /** check + compute; throws with the issues when the meta step refuses the input. */

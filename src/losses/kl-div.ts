@@ -1,0 +1,113 @@
+// kl_div, torch.nn.functional.kl_div. LOSSES.md §5 "kl_div".
+//
+//   log_target = false:  L = xlogy(y, y) - y·x           (xlogy(0, 0) = 0, never 0·log 0)
+//   log_target = true:   L = exp(y) · (y - x)
+//
+// PyTorch 1.13 builds kl_div from composite ops, so the gradients are what autograd derives
+// from those ops, not the textbook derivative:
+//   dL/dx = -G·y                                   (-G·exp(y) with log_target)
+//   dL/dy = -G·x + G·xlogy([y != 0], y) + G·y/y    (so y = 0 gives 0/0 = NaN, as in PyTorch)
+//   dL/dy = G·exp(y) + G·(y - x)·exp(y)            (log_target; y = x = -inf gives NaN)
+// The terms are accumulated in the order autograd's engine adds them.
+//
+// "mean" divides by every element of the broadcast shape (PyTorch's default, not the KL
+// divergence of a batch); "batchmean" is PyTorch's sum followed by a division by
+// input.shape[0] (no division for a 0-d input), so it runs as "sum" with g / D upstream.
+
+import { z } from 'zod';
+import { type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
+import { broadcastShapes, showShape } from '../numeric/shape.js';
+import { booleanOption } from '../registry/options.js';
+import { type Args, type CheckResult, defineLoss, type FloatTensor } from '../registry/types.js';
+import { predictionArg, targetArg } from './args.js';
+
+const options = z.object({
+  reduction: z
+    .enum(['none', 'mean', 'sum', 'batchmean'])
+    .default('mean')
+    .describe(
+      'How the per-element losses are reduced: "none", "mean" (over every element), "sum", or "batchmean" (sum / input.shape[0]).',
+    ),
+  log_target: booleanOption(false, 'Whether target is given in log space.'),
+});
+
+type Options = z.output<typeof options>;
+
+const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_target }) => {
+  let sum = 0;
+  if (log_target) {
+    for (let i = 0; i < n; i++) {
+      const xi = x[i] as number;
+      const yi = y[i] as number;
+      const e = Math.exp(yi);
+      const diff = yi - xi;
+      const l = e * diff;
+      sum += l;
+      if (out !== null) out[i] = l;
+      const Gi = gamma === null ? G : (gamma[i] as number);
+      const ge = Gi * e;
+      if (gx !== null) gx[i] = -ge;
+      if (gy !== null) gy[i] = ge + Gi * diff * e;
+    }
+    return sum;
+  }
+  for (let i = 0; i < n; i++) {
+    const xi = x[i] as number;
+    const yi = y[i] as number;
+    // xlogy(y, y): 0 at y = 0, NaN for a NaN y (the log of NaN)
+    const l = (yi === 0 ? 0 : yi * Math.log(yi)) - yi * xi;
+    sum += l;
+    if (out !== null) out[i] = l;
+    const Gi = gamma === null ? G : (gamma[i] as number);
+    if (gx !== null) gx[i] = -Gi * yi;
+    if (gy !== null) {
+      // xlogy([y != 0], y): 0 at y = 0, log(y) otherwise (NaN for y < 0 and y NaN)
+      const dxlogy = yi === 0 ? 0 : Math.log(yi);
+      gy[i] = -Gi * xi + Gi * dxlogy + (Gi * yi) / yi;
+    }
+  }
+  return sum;
+};
+
+function check(args: Args, opts: Options): CheckResult<PairPlan> {
+  const si = (args.input as FloatTensor).shape;
+  const st = (args.target as FloatTensor).shape;
+  const shape = broadcastShapes(si, st);
+  if (shape === null) {
+    return {
+      ok: false,
+      code: 'LOSSD_SHAPE_MISMATCH',
+      issues: [
+        {
+          path: '/target',
+          message: `kl_div: target shape ${showShape(st)} does not broadcast with input shape ${showShape(si)}`,
+        },
+      ],
+    };
+  }
+  return { ok: true, lossShape: opts.reduction === 'none' ? shape : [], plan: { shape } };
+}
+
+export const klDiv = defineLoss<typeof options.shape, PairPlan>({
+  name: 'kl_div',
+  aliases: [],
+  summary: 'Pointwise KL divergence, input in log space.',
+  formula: 'L = y (log y - x), or exp(y) (y - x) with log_target',
+  latex:
+    '\\ell = \\begin{cases} y\\,(\\log y - x) & \\text{log\\_target = false} \\\\ e^{y}\\,(y - x) & \\text{log\\_target = true} \\end{cases}',
+  reference: 'torch.nn.functional.kl_div (PyTorch 1.13)',
+  args: [
+    predictionArg('input', 'Log-probabilities, any shape that broadcasts with target.'),
+    targetArg('target', 'Probabilities (log-probabilities with log_target), any shape that broadcasts with input.'),
+  ],
+  options,
+  check,
+  compute: (args, opts, plan, grad, alloc) => {
+    if (opts.reduction !== 'batchmean') return runPair(loop, args, opts, plan, grad, alloc);
+    // batchmean = sum / input.shape[0]; a 0-d input is not divided
+    const si = (args.input as FloatTensor).shape;
+    const D = si.length === 0 ? 1 : (si[0] as number);
+    const r = runPair(loop, args, { ...opts, reduction: 'sum' }, plan, { ...grad, g: grad.g / D }, alloc);
+    return { loss: (r.loss as number) / D, grads: r.grads };
+  },
+});

@@ -1,0 +1,166 @@
+// multilabel_soft_margin_loss, torch.nn.functional.multilabel_soft_margin_loss.
+// LOSSES.md §6 "multilabel_soft_margin_loss".
+//
+//   e_c = -( y_c logσ(x_c) + (1 - y_c) logσ(-x_c) )      ℓ = Σ_c w_c e_c / C   (axis k = input.ndim - 1)
+//   H   = G w_c / C
+//   dℓ/dx_c = H (1 - y_c) σ(x_c) - H y_c σ(-x_c)      dℓ/dy_c = H logσ(-x_c) - H logσ(x_c)
+//   dℓ/dw_c = G e_c / C
+//
+// PyTorch builds this loss from elementwise ops, so the gradients are kept in the distributed
+// form autograd produces: with w = ±inf the compact H (σ(x) - y) would give ±inf where PyTorch
+// gets inf - inf = NaN. logσ is the stable form, so x = 900, y = 0 gives e = 900, not inf.
+// The three tensors broadcast in any direction; the class axis counts from the left of the
+// broadcast shape (as PyTorch's `sum(dim=input.dim() - 1)` does), while C is input's last size.
+
+import { z } from 'zod';
+import { reduced, upstream } from '../numeric/reduce.js';
+import { broadcastShapes, expandTo, numel, sameShape, showShape, sumTo } from '../numeric/shape.js';
+import { logSigmoid, sigmoid } from '../numeric/stable.js';
+import { reductionOption } from '../registry/options.js';
+import { type CheckCode, type CheckFailure, defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
+import { predictionArg, targetArg, weightArg } from './args.js';
+
+const OP = 'multilabel_soft_margin_loss';
+
+const options = z.object({ reduction: reductionOption() });
+
+interface Plan {
+  /** Broadcast shape of input, target and weight. */
+  readonly shape: readonly number[];
+  /** Product of the broadcast dimensions before the class axis. */
+  readonly outer: number;
+  /** Size of the class axis in the broadcast shape. */
+  readonly K: number;
+  /** Product of the broadcast dimensions after the class axis (1 unless target/weight add dims). */
+  readonly inner: number;
+  /** input.shape[-1], the divisor. */
+  readonly C: number;
+}
+
+function refuse(code: CheckCode, path: string, message: string): CheckFailure {
+  return { ok: false, code, issues: [{ path, message }] };
+}
+
+/** A gradient buffer in the broadcast shape: the final array itself when no reduction is needed. */
+function gradBuffer(n: number, own: readonly number[], shape: readonly number[], alloc: (n: number) => FloatArray) {
+  return sameShape(own, shape) ? alloc(n) : new Float64Array(n);
+}
+
+export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
+  name: OP,
+  aliases: [],
+  summary: 'Per-class logistic loss averaged over classes.',
+  formula: 'L = -(1/C) sum_c w_c (y_c logsigmoid(x_c) + (1 - y_c) logsigmoid(-x_c))',
+  latex: '\\ell = -\\frac{1}{C}\\sum_c w_c \\left( y_c \\log\\sigma(x_c) + (1 - y_c) \\log\\sigma(-x_c) \\right)',
+  reference: 'torch.nn.functional.multilabel_soft_margin_loss (PyTorch 1.13)',
+  args: [
+    predictionArg('input', 'Logits with classes on the last axis: (C), (N, C) or (N, ..., C).'),
+    targetArg('target', 'Per-class targets (usually 0/1, soft targets allowed); broadcasts with input.'),
+    weightArg('Per-class weights, usually (C); broadcasts with input.', true),
+  ],
+  options,
+  check: (args, opts) => {
+    const input = args.input as FloatTensor;
+    const target = args.target as FloatTensor;
+    const weight = args.weight as FloatTensor | undefined;
+    if (input.shape.length === 0) {
+      return refuse('LOSSD_SHAPE_MISMATCH', '/input', `${OP}: input must have a class axis, got shape []`);
+    }
+    let shape = broadcastShapes(input.shape, target.shape);
+    if (shape === null) {
+      return refuse(
+        'LOSSD_SHAPE_MISMATCH',
+        '/target',
+        `${OP}: target shape ${showShape(target.shape)} does not broadcast with input shape ${showShape(input.shape)}`,
+      );
+    }
+    if (weight !== undefined) {
+      const withWeight = broadcastShapes(shape, weight.shape);
+      if (withWeight === null) {
+        return refuse(
+          'LOSSD_SHAPE_MISMATCH',
+          '/weight',
+          `${OP}: weight shape ${showShape(weight.shape)} does not broadcast with input ${showShape(input.shape)} and target ${showShape(target.shape)}`,
+        );
+      }
+      shape = withWeight;
+    }
+    const k = input.shape.length - 1;
+    const outer = numel(shape.slice(0, k));
+    const K = shape[k] as number;
+    const inner = numel(shape.slice(k + 1));
+    const sampleShape = [...shape.slice(0, k), ...shape.slice(k + 1)];
+    return {
+      ok: true,
+      lossShape: opts.reduction === 'none' ? sampleShape : [],
+      plan: { shape, outer, K, inner, C: input.shape[k] as number },
+    };
+  },
+  compute: (args, opts, plan, grad, alloc) => {
+    const input = args.input as FloatTensor;
+    const target = args.target as FloatTensor;
+    const weight = args.weight as FloatTensor | undefined;
+    const { shape, outer, K, inner, C } = plan;
+    const n = numel(shape);
+    const S = outer * inner;
+    const f64 = (m: number) => new Float64Array(m);
+    const x = expandTo(input.data, input.shape, shape, f64);
+    const y = expandTo(target.data, target.shape, shape, f64);
+    const w = weight === undefined ? null : expandTo(weight.data, weight.shape, shape, f64);
+
+    const acc = new Float64Array(S);
+    for (let o = 0; o < outer; o++) {
+      for (let c = 0; c < K; c++) {
+        const base = (o * K + c) * inner;
+        for (let i = 0; i < inner; i++) {
+          const idx = base + i;
+          const xi = x[idx] as number;
+          const yi = y[idx] as number;
+          const e = -(yi * logSigmoid(xi) + (1 - yi) * logSigmoid(-xi));
+          const s = o * inner + i;
+          acc[s] = (acc[s] as number) + (w === null ? e : e * (w[idx] as number));
+        }
+      }
+    }
+    const none = opts.reduction === 'none';
+    let total = 0;
+    const out = none ? alloc(S) : null;
+    for (let s = 0; s < S; s++) {
+      const l = (acc[s] as number) / C;
+      total += l;
+      if (out !== null) out[s] = l;
+    }
+
+    const grads: Record<string, FloatArray> = {};
+    const wantX = grad.wrt.includes('input');
+    const wantY = grad.wrt.includes('target');
+    const wantW = weight !== undefined && grad.wrt.includes('weight');
+    if (wantX || wantY || wantW) {
+      const gx = wantX ? gradBuffer(n, input.shape, shape, alloc) : null;
+      const gy = wantY ? gradBuffer(n, target.shape, shape, alloc) : null;
+      const gw = wantW ? gradBuffer(n, (weight as FloatTensor).shape, shape, alloc) : null;
+      const G = none ? 1 : upstream(opts.reduction, grad.g, S);
+      const gamma = none ? grad.gamma : null;
+      for (let o = 0; o < outer; o++) {
+        for (let c = 0; c < K; c++) {
+          const base = (o * K + c) * inner;
+          for (let i = 0; i < inner; i++) {
+            const idx = base + i;
+            const s = o * inner + i;
+            const H = (gamma === null ? G : (gamma[s] as number)) / C;
+            const Hw = w === null ? H : H * (w[idx] as number);
+            const xi = x[idx] as number;
+            const yi = y[idx] as number;
+            if (gx !== null) gx[idx] = Hw * (1 - yi) * sigmoid(xi) - Hw * yi * sigmoid(-xi);
+            if (gy !== null) gy[idx] = Hw * logSigmoid(-xi) - Hw * logSigmoid(xi);
+            if (gw !== null) gw[idx] = H * -(yi * logSigmoid(xi) + (1 - yi) * logSigmoid(-xi));
+          }
+        }
+      }
+      if (gx !== null) grads.input = sumTo(gx, shape, input.shape, alloc);
+      if (gy !== null) grads.target = sumTo(gy, shape, target.shape, alloc);
+      if (gw !== null) grads.weight = sumTo(gw, shape, (weight as FloatTensor).shape, alloc);
+    }
+    return { loss: out ?? reduced(opts.reduction, total, S), grads };
+  },
+});

@@ -1,0 +1,91 @@
+// poisson_nll_loss, torch.nn.functional.poisson_nll_loss. LOSSES.md §5 "poisson_nll_loss".
+//
+//   log_input = true:   L = exp(x) - y·x                  (x is the log-rate)
+//   log_input = false:  L = x - y·log(x + eps)            (x is the rate)
+//   full = true adds Stirling's approximation of log(y!), masked where y <= 1:
+//                       L += y·log(y) - y + 0.5·log(2π·y)     unless y <= 1 (NaN y is not masked)
+//
+// PyTorch 1.13 builds this from composite ops, so gradients are autograd's products:
+//   dL/dx = G·exp(x) - G·y                 or  G + (-G·y) / (x + eps)
+//   dL/dy = -G·x                           or  -G·log(x + eps)
+//   full:   dL/dy += S·log(y) + S·y/y - S + (0.5·S / (2π·y))·2π,   S = (y <= 1 ? 0 : G)
+// The masked Stirling term still multiplies its zeroed gradient by log(y) and divides by y,
+// so y = 0 (0·-inf, 0/0) and y < 0 (log of a negative) give a NaN target gradient while the
+// loss stays finite: PyTorch's behaviour, kept on purpose.
+//
+// No value checks: negative or fractional targets and any eps are computed as given.
+
+import { z } from 'zod';
+import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
+import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
+import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
+import { predictionArg, targetArg } from './args.js';
+
+const options = z.object({
+  reduction: reductionOption(),
+  log_input: booleanOption(true, 'Whether input is the log of the rate (true) or the rate itself (false).'),
+  full: booleanOption(false, "Whether to add Stirling's approximation term (applied where target > 1)."),
+  eps: numberOption(1e-8, 'Added to the rate inside log when log_input is false (not checked).'),
+});
+
+type Options = z.output<typeof options>;
+
+const TWO_PI = 2 * Math.PI;
+
+const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_input, full, eps }) => {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i] as number;
+    const yi = y[i] as number;
+    const Gi = gamma === null ? G : (gamma[i] as number);
+    let l: number;
+    let dy = 0;
+    if (log_input) {
+      const e = Math.exp(xi);
+      l = e - yi * xi;
+      if (gx !== null) gx[i] = Gi * e + -Gi * yi;
+      if (gy !== null) dy = -Gi * xi;
+    } else {
+      const r = xi + eps;
+      const logr = Math.log(r);
+      l = xi - yi * logr;
+      if (gx !== null) gx[i] = Gi + (-Gi * yi) / r;
+      if (gy !== null) dy = -Gi * logr;
+    }
+    if (full) {
+      const masked = yi <= 1; // a NaN target is not masked
+      if (!masked) l += yi * Math.log(yi) - yi + 0.5 * Math.log(TWO_PI * yi);
+      if (gy !== null) {
+        const S = masked ? 0 : Gi;
+        dy += S * Math.log(yi) + (S * yi) / yi - S + ((0.5 * S) / (TWO_PI * yi)) * TWO_PI;
+      }
+    }
+    sum += l;
+    if (out !== null) out[i] = l;
+    if (gy !== null) gy[i] = dy;
+  }
+  return sum;
+};
+
+function check(args: Args, opts: Options): CheckResult<PairPlan> {
+  const r = checkPair(args, opts.reduction);
+  if (r.ok) return r;
+  return { ...r, issues: r.issues.map((issue) => ({ ...issue, message: `poisson_nll_loss: ${issue.message}` })) };
+}
+
+export const poissonNllLoss = defineLoss<typeof options.shape, PairPlan>({
+  name: 'poisson_nll_loss',
+  aliases: [],
+  summary: 'Poisson negative log likelihood.',
+  formula: 'L = exp(x) - y x (log_input), or x - y log(x + eps); full adds y log y - y + 0.5 log(2 pi y) for y > 1',
+  latex:
+    '\\ell = \\begin{cases} e^{x} - y\\,x & \\text{log\\_input} \\\\ x - y \\log(x + \\varepsilon) & \\text{otherwise} \\end{cases} \\;+\\; [\\text{full},\\ y > 1]\\,\\bigl(y \\log y - y + \\tfrac12 \\log(2\\pi y)\\bigr)',
+  reference: 'torch.nn.functional.poisson_nll_loss (PyTorch 1.13)',
+  args: [
+    predictionArg('input', 'Log-rates (or rates when log_input is false), any shape that broadcasts with target.'),
+    targetArg('target', 'Observed counts, any shape that broadcasts with input (values are not checked).'),
+  ],
+  options,
+  check,
+  compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
+});

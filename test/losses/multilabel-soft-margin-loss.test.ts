@@ -1,0 +1,185 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { multilabelSoftMarginLoss as loss } from '../../src/losses/multilabel-soft-margin-loss.js';
+import type { AnyLossDescriptor, FloatArray } from '../../src/registry/types.js';
+import {
+  evaluate,
+  expectGradientsMatchFiniteDifferences,
+  f64,
+  type TestArgs,
+  withDefaults,
+} from '../helpers/kernel.js';
+
+/** Uniform reals on [min, max] (fc.double favours tiny magnitudes). */
+const uniform = (min: number, max: number) =>
+  fc.integer({ min: 0, max: 1_000_000 }).map((k) => min + ((max - min) * k) / 1_000_000);
+
+/** Plain numbers, with -0 read as 0. */
+const list = (a: FloatArray) => Array.from(a, (v) => v + 0);
+
+function refusal(args: TestArgs, opts: Record<string, unknown> = {}) {
+  const r = (loss as AnyLossDescriptor).check(args, withDefaults(loss, opts));
+  if (r.ok) throw new Error('expected a refusal');
+  return { code: r.code, path: r.issues[0]?.path, message: r.issues[0]?.message };
+}
+
+const LN2 = Math.log(2);
+const LN3 = Math.log(3);
+
+const logit = uniform(-6, 6);
+const prob = uniform(-0.5, 1.5);
+const positive = uniform(0.1, 3);
+
+/** A random (N, C) problem with a (C) weight. */
+const problem = fc.record({ N: fc.integer({ min: 1, max: 3 }), C: fc.integer({ min: 1, max: 4 }) }).chain(({ N, C }) =>
+  fc.record({
+    N: fc.constant(N),
+    C: fc.constant(C),
+    x: fc.array(logit, { minLength: N * C, maxLength: N * C }),
+    y: fc.array(prob, { minLength: N * C, maxLength: N * C }),
+    w: fc.array(positive, { minLength: C, maxLength: C }),
+  }),
+);
+
+describe('multilabel_soft_margin_loss', () => {
+  it('averages the per-class logistic losses over the classes, with gradient (σ(x) − y)/C and −x/C', () => {
+    // x = ln 3: σ = 3/4, e = -ln(3/4) = ln(4/3) for y = 1; x = 0: e = ln 2 for y = 0.
+    const r = evaluate(loss, { input: f64([2], [LN3, 0]), target: f64([2], [1, 0]) }, {}, ['input', 'target']);
+    expect(r.lossShape).toEqual([]);
+    expect(r.loss).toBeCloseTo((Math.log(4 / 3) + LN2) / 2, 15);
+    const gx = list(r.grads.input as FloatArray);
+    expect(gx[0]).toBeCloseTo((0.75 - 1) / 2, 15);
+    expect(gx[1]).toBeCloseTo(0.5 / 2, 15);
+    const gy = list(r.grads.target as FloatArray);
+    expect(gy[0]).toBeCloseTo(-LN3 / 2, 15);
+    expect(gy[1]).toBeCloseTo(0, 15);
+  });
+
+  it('weights each class, and the weight gradient is the unweighted class loss over C', () => {
+    const r = evaluate(loss, { input: f64([2], [LN3, 0]), target: f64([2], [1, 0]), weight: f64([2], [2, 0]) }, {}, [
+      'input',
+      'weight',
+    ]);
+    expect(r.loss).toBeCloseTo(Math.log(4 / 3), 15);
+    expect(list(r.grads.input as FloatArray)[0]).toBeCloseTo(-0.25, 15);
+    expect(list(r.grads.input as FloatArray)[1]).toBe(0);
+    const gw = list(r.grads.weight as FloatArray);
+    expect(gw[0]).toBeCloseTo(Math.log(4 / 3) / 2, 15);
+    expect(gw[1]).toBeCloseTo(LN2 / 2, 15);
+  });
+
+  it('keeps the classes on the last axis: (N, d, C) gives one loss per (N, d) position', () => {
+    // every logit 0: each class costs ln 2 whatever the target, so every sample costs ln 2
+    const input = f64([2, 3, 4], new Array(24).fill(0));
+    const target = f64([2, 3, 4], new Array(24).fill(1));
+    const r = evaluate(loss, { input, target }, { reduction: 'none' });
+    expect(r.lossShape).toEqual([2, 3]);
+    for (const v of list(r.loss as FloatArray)) expect(v).toBeCloseTo(LN2, 15);
+  });
+
+  it('broadcasts a (C) weight over the batch and sums its gradient over the rows', () => {
+    const input = f64([2, 2], [0, 0, 0, 0]);
+    const target = f64([2, 2], [1, 0, 0, 1]);
+    const r = evaluate(loss, { input, target, weight: f64([2], [1, 3]) }, { reduction: 'sum' }, ['weight']);
+    // two samples, each (1·ln 2 + 3·ln 2) / 2
+    expect(r.loss).toBeCloseTo(4 * LN2, 14);
+    // each row contributes e/C = ln 2 / 2 to each class weight
+    for (const v of list(r.grads.weight as FloatArray)) expect(v).toBeCloseTo(LN2, 15);
+  });
+
+  it('counts the class axis from the left when a target with more dimensions enlarges the shape', () => {
+    // input (2), target (3, 2): the broadcast is (3, 2), the sum runs over axis 0 (size 3), C = 2
+    const r = evaluate(
+      loss,
+      { input: f64([2], [0, 0]), target: f64([3, 2], [1, 0, 0, 1, 1, 1]) },
+      { reduction: 'none' },
+      ['input'],
+    );
+    expect(r.lossShape).toEqual([2]);
+    for (const v of list(r.loss as FloatArray)) expect(v).toBeCloseTo((3 * LN2) / 2, 15);
+    // Σ over the 3 rows of (σ(0) − y)/2: class 0 has y = 1, 0, 1; class 1 has y = 0, 1, 1
+    expect(list(r.grads.input as FloatArray)).toEqual([-0.25, -0.25]);
+  });
+
+  it('uses the stable log-sigmoid, so a confident wrong logit costs its magnitude', () => {
+    const r = evaluate(loss, { input: f64([1, 2], [900, -900]), target: f64([1, 2], [0, 1]) }, { reduction: 'none' }, [
+      'input',
+    ]);
+    expect(list(r.loss as FloatArray)).toEqual([900]);
+    expect(list(r.grads.input as FloatArray)).toEqual([0.5, -0.5]);
+  });
+
+  it('gives NaN for x = +inf with y = 1 (0 · log σ(−inf)), as PyTorch does', () => {
+    const r = evaluate(loss, { input: f64([1], [Infinity]), target: f64([1], [1]) });
+    expect(r.loss).toBeNaN();
+  });
+
+  it('keeps the gradient in the distributed form, so an infinite weight gives inf − inf = NaN', () => {
+    const r = evaluate(loss, { input: f64([1], [0]), target: f64([1], [0.5]), weight: f64([1], [Infinity]) }, {}, [
+      'input',
+    ]);
+    expect(list(r.grads.input as FloatArray)[0]).toBeNaN();
+  });
+
+  it('returns NaN for the mean and 0 for the sum of an empty batch', () => {
+    const args = { input: f64([0, 3], []), target: f64([0, 3], []) };
+    expect(evaluate(loss, args).loss).toBeNaN();
+    expect(evaluate(loss, args, { reduction: 'sum' }).loss).toBe(0);
+    const none = evaluate(loss, args, { reduction: 'none' }, ['input']);
+    expect(none.lossShape).toEqual([0]);
+    expect((none.grads.input as FloatArray).length).toBe(0);
+  });
+
+  it('refuses a 0-d input, which has no class axis', () => {
+    expect(refusal({ input: f64([], [1]), target: f64([], [1]) })).toMatchObject({
+      code: 'LOSSD_SHAPE_MISMATCH',
+      path: '/input',
+    });
+  });
+
+  it('refuses a target or a weight that does not broadcast, naming the shapes', () => {
+    const input = f64([2, 5], new Array(10).fill(0));
+    const bad = refusal({ input, target: f64([2, 6], new Array(12).fill(0)) });
+    expect(bad).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', path: '/target' });
+    expect(bad.message).toMatch(/multilabel_soft_margin_loss.*\[2, 6\].*\[2, 5\]/);
+    expect(
+      refusal({ input, target: f64([2, 5], new Array(10).fill(0)), weight: f64([6], new Array(6).fill(1)) }),
+    ).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', path: '/weight' });
+  });
+
+  it('gives sum = n · mean over the samples', () => {
+    fc.assert(
+      fc.property(problem, ({ N, C, x, y, w }) => {
+        const args = { input: f64([N, C], x), target: f64([N, C], y), weight: f64([C], w) };
+        const sum = evaluate(loss, args, { reduction: 'sum' }).loss as number;
+        const mean = evaluate(loss, args).loss as number;
+        expect(sum).toBeCloseTo(mean * N, 9);
+      }),
+    );
+  });
+
+  it('has input, target and weight gradients that agree with central finite differences', () => {
+    fc.assert(
+      fc.property(problem, fc.constantFrom('mean', 'sum', 'none'), ({ N, C, x, y, w }, reduction) => {
+        const args = { input: f64([N, C], x), target: f64([N, C], y), weight: f64([C], w) };
+        const gamma = reduction === 'none' ? Float64Array.from({ length: N }, (_, i) => 0.5 + i) : null;
+        expectGradientsMatchFiniteDifferences(loss, args, { reduction }, ['input', 'target', 'weight'], { gamma });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('has gradients that agree with finite differences when target and weight broadcast', () => {
+    fc.assert(
+      fc.property(
+        fc.array(logit, { minLength: 6, maxLength: 6 }),
+        fc.array(prob, { minLength: 3, maxLength: 3 }),
+        (x, y) => {
+          const args = { input: f64([2, 3], x), target: f64([1, 3], y), weight: f64([2, 1], [0.5, 2]) };
+          expectGradientsMatchFiniteDifferences(loss, args, {}, ['input', 'target', 'weight']);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});

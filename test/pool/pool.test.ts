@@ -1,0 +1,75 @@
+// The worker pool: bytes move between threads instead of being copied, failures come back as
+// values, a full queue is refused at once, a slow task is stopped, and a dead worker is replaced.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPool, type LossPool } from '../../src/pool/pool.js';
+import { WORKER_FILE } from '../helpers/server.js';
+
+let pool: LossPool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+function open(options: Partial<Parameters<typeof createPool>[0]> = {}): LossPool {
+  pool = createPool({ workers: 1, maxQueue: 8, workerHeapMb: 512, workerFile: WORKER_FILE, ...options });
+  return pool;
+}
+
+const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+const decode = (u: Uint8Array) => JSON.parse(new TextDecoder().decode(u));
+
+describe('the worker pool', () => {
+  it('transfers the request bytes to the worker (the sender’s buffer is detached) and gets JSON back', async () => {
+    const p = open();
+    const body = bytes({ input: [1, 2], target: [0, 0] });
+    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body, raw: true, maxElements: 100 }, 10_000);
+    expect(body.buffer.byteLength).toBe(0);
+    expect(reply.ok).toBe(true);
+    if (reply.ok) {
+      expect(decode(reply.body)).toEqual({ loss: 2.5, grad: { input: [1, 2] } });
+      expect(reply.loss).toBe('mse_loss');
+      expect(reply.elements).toBe(4);
+    }
+  });
+
+  it('returns failures as plain values with their code and path', async () => {
+    const p = open();
+    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: { input: [1, 'x'], target: 1 }, raw: false, maxElements: 100 }, 10_000);
+    expect(reply).toMatchObject({ ok: false, code: 'LOSSD_INVALID_TENSOR', errors: [{ path: '/input/1' }] });
+  });
+
+  it('refuses work at once when the queue is full, without losing the queued tasks', async () => {
+    const p = open({ maxQueue: 1 });
+    const slow = bytes({ input: { shape: [2_000_000], dtype: 'float64', b64: Buffer.alloc(16_000_000).toString('base64') }, target: 0 });
+    const tasks = Array.from({ length: 10 }, () =>
+      p.run({ kind: 'loss', loss: 'mse_loss', body: slow.slice(), raw: true, maxElements: 1e8 }, 60_000),
+    );
+    const replies = await Promise.all(tasks);
+    expect(replies.filter((r) => !r.ok && r.code !== 'LOSSD_OVERLOADED')).toEqual([]);
+    const refused = replies.filter((r) => !r.ok && r.code === 'LOSSD_OVERLOADED');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(replies.filter((r) => r.ok).length).toBe(10 - refused.length);
+  });
+
+  it('stops a computation that runs past its time limit', async () => {
+    const p = open();
+    const big = { input: { shape: [8_000_000], dtype: 'float64', b64: Buffer.alloc(64_000_000).toString('base64') }, target: 0 };
+    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: big, raw: false, maxElements: 1e8 }, 1);
+    expect(reply).toMatchObject({ ok: false, code: 'LOSSD_TIMEOUT' });
+    expect(await p.ping(5_000)).toBe(true);
+  });
+
+  it('replaces a worker that dies (heap exhausted) and answers the next task', async () => {
+    const p = open({ workerHeapMb: 16 });
+    const huge = new TextEncoder().encode(`{"input":[${'1.5,'.repeat(3_000_000)}1],"target":0}`);
+    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: huge, raw: true, maxElements: 1e8 }, 60_000);
+    expect(reply).toMatchObject({ ok: false, code: 'LOSSD_WORKER_CRASHED' });
+    const next = await p.run({ kind: 'loss', loss: 'mse_loss', body: bytes({ input: [3], target: [1] }), raw: true, maxElements: 100 }, 10_000);
+    expect(next.ok).toBe(true);
+  });
+
+  it('answers a readiness ping', async () => {
+    expect(await open().ping(5_000)).toBe(true);
+  });
+});
