@@ -1,0 +1,53 @@
+// POST /v1/batch: items answered in order, each exactly as its single request, and one bad
+// item never sinks the others.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, type RunningServer, startServer } from '../helpers/server.js';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer({ maxBatchItems: 4, maxElements: 100 });
+});
+afterAll(async () => server.close());
+
+describe('POST /v1/batch', () => {
+  it('answers each item as its single request would, in order, with errors in place', async () => {
+    const items = [
+      { loss: 'mse', input: [1, 2], target: [0, 0] },
+      { loss: 'nope', input: [1] },
+      { loss: 'l1_loss', input: [1, 'x'], target: 0 },
+      { loss: 'smooth_l1_loss', input: [3], target: [0], reduction: 'sum', encoding: 'flat' },
+    ];
+    const answer = await postJson(server.url, '/v1/batch', { items });
+    expect(answer.status).toBe(200);
+    const { results } = answer.body as { results: Array<Record<string, unknown>> };
+    expect(results).toHaveLength(4);
+    expect(results[0]).toEqual({ loss: 2.5, grad: { input: [1, 2] } });
+    expect(results[1]).toMatchObject({ error: { status: 404, code: 'LOSSD_UNKNOWN_LOSS', errors: [{ path: '/items/1/loss' }] } });
+    expect(results[2]).toMatchObject({ error: { status: 400, code: 'LOSSD_INVALID_TENSOR', errors: [{ path: '/items/2/input/1' }] } });
+    expect(results[3]).toEqual({ loss: 2.5, grad: { input: { shape: [1], data: [1] } } });
+    const { loss: _name, ...firstBody } = items[0] as Record<string, unknown>;
+    const single = await postJson(server.url, '/v1/losses/mse', firstBody);
+    expect(results[0]).toEqual(single.body);
+  });
+
+  it('refuses more items than the limit with a 413', async () => {
+    const items = Array.from({ length: 5 }, () => ({ loss: 'mse', input: [1], target: [0] }));
+    const answer = await postJson(server.url, '/v1/batch', { items });
+    expect(answer.status).toBe(413);
+    expect(answer.contentType).toMatch(/^application\/problem\+json/);
+  });
+
+  it('refuses more tensor elements in all than the limit with a 413', async () => {
+    const items = [{ loss: 'mse', input: { shape: [60], dtype: 'float64', b64: 'AAAA' }, target: { shape: [60], data: [] } }];
+    const answer = await postJson(server.url, '/v1/batch', { items });
+    expect(answer.status).toBe(413);
+  });
+
+  it('refuses a body that is not {"items": [...]} with a 400 naming the path', async () => {
+    const answer = await postJson(server.url, '/v1/batch', { items: [{ input: [1] }], extra: 1 });
+    expect(answer.status).toBe(400);
+    const paths = (answer.body as { errors: Array<{ path: string }> }).errors.map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['/items/0/loss']));
+  });
+});

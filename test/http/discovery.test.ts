@@ -1,0 +1,58 @@
+// Discovery: every loss, from the registry, with what a client needs to call it.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOSSES } from '../../src/registry/index.js';
+import { request, type RunningServer, startServer } from '../helpers/server.js';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => server.close());
+
+interface Info {
+  name: string;
+  aliases: string[];
+  args: Array<{ name: string; kind: string; required: boolean; differentiable: boolean }>;
+  options: Record<string, { default?: unknown }>;
+  default_grad_wrt: string[];
+  formula: string;
+  latex: string;
+  reference: string;
+}
+
+describe('GET /v1/losses', () => {
+  it('lists every registered loss once, by canonical name', async () => {
+    const { body } = await request(`${server.url}/v1/losses`);
+    const names = (body as { losses: Info[] }).losses.map((l) => l.name);
+    expect(names).toEqual(LOSSES.map((l) => l.name));
+  });
+
+  it('describes cross_entropy as PyTorch defines it', async () => {
+    const { body } = await request(`${server.url}/v1/losses/cross_entropy`);
+    const info = body as Info;
+    expect(info.args.map((a) => [a.name, a.kind, a.required])).toEqual([
+      ['input', 'float', true],
+      ['target', 'float-or-int', true],
+      ['weight', 'float', false],
+    ]);
+    expect(info.options.reduction?.default).toBe('mean');
+    expect(info.options.ignore_index?.default).toBe(-100);
+    expect(info.options.label_smoothing?.default).toBe(0);
+    expect(info.default_grad_wrt).toEqual(['input']);
+    expect(info.formula.length).toBeGreaterThan(0);
+    expect(info.latex.length).toBeGreaterThan(0);
+  });
+
+  it('answers an alias with its canonical entry', async () => {
+    const { body } = await request(`${server.url}/v1/losses/mae`);
+    expect((body as Info).name).toBe('l1_loss');
+    expect((body as Info).aliases).toEqual(['mae', 'l1']);
+  });
+
+  it('answers an unknown name with a 404 problem listing the known names', async () => {
+    const answer = await request(`${server.url}/v1/losses/softmax`);
+    expect(answer.status).toBe(404);
+    expect((answer.body as { known: string[] }).known).toContain('nll_loss');
+  });
+});
