@@ -67,6 +67,9 @@ export async function buildApp({ config, pool, logger = false, lifecycle = { dra
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // while draining, close each connection after its response, so that shutdown does not
+    // wait out the clients' keep-alive
+    if (lifecycle.draining) reply.header('connection', 'close');
   });
 
   // One log line per request: route, status, time, and what the loss computed (never tensors).
