@@ -11,8 +11,12 @@ import { PROBLEMS } from '../errors.js';
 import { pascalCase } from '../registry/envelope.js';
 import { LOSSES } from '../registry/index.js';
 import { schemaRegistry, TENSOR_COMPONENTS } from '../registry/schemas.js';
+import { errorResponses } from './responses.js';
 
 export const API_VERSION = '1.0.0';
+
+/** Stamped in `info`, so that whoever opens openapi/openapi.json knows where it comes from. */
+export const GENERATED_BY = 'openapi/generate.ts — do not edit; run npm run openapi';
 
 const problemTable = Object.entries(PROBLEMS)
   .map(([code, p]) => `| \`/problems/${p.slug}\` | ${p.status} | \`${code}\` | ${p.explanation} |`)
@@ -108,17 +112,75 @@ function describeArguments(doc: Json): Json {
   return doc;
 }
 
+/** `GET /readyz` → `getReadyz`, `GET /v1/losses/:name` → `getV1LossesName`. */
+function operationIdFor(method: string, url: string): string {
+  const words = url.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return method.toLowerCase() + words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+/** What a route schema looks like to the transform (the rest passes through untouched). */
+interface RouteSchema {
+  operationId?: string;
+  hide?: boolean;
+  response?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/**
+ * Per route, before the Zod schemas become JSON Schema: every operation gets an operationId
+ * (client generators name methods after it), and every /v1/ operation documents the 401 and
+ * 429 that LOSSD_API_KEY and LOSSD_RATE_LIMIT add to all of them.
+ */
+function completeRoute(
+  method: string | string[],
+  url: string,
+  schema: RouteSchema | undefined,
+): RouteSchema | undefined {
+  if (schema === undefined || schema.hide) return schema;
+  const verb = Array.isArray(method) ? (method[0] ?? 'get') : method;
+  const out: RouteSchema = { ...schema, operationId: schema.operationId ?? operationIdFor(verb, url) };
+  if (url.startsWith('/v1/') && schema.response) {
+    // integer-like keys: an object lists them by status whatever the insertion order
+    out.response = { ...errorResponses(401, 429), ...schema.response };
+  }
+  return out;
+}
+
+/**
+ * A request property with a `default` is optional: the server fills it in. openapi-typescript
+ * (with its default options) types any component property carrying `default` as required, which
+ * would make a client spell out every option of every loss. Moving the property's schema, and
+ * its default, one level down into `allOf` keeps the default exactly as JSON Schema means it (an
+ * annotation of the same instance) while the property reads as optional in generated types.
+ */
+function defaultsStayOptional(doc: Json): Json {
+  const schemas = (doc.components as Json).schemas as Record<string, Json>;
+  for (const loss of LOSSES) {
+    const props = schemas[`${pascalCase(loss.name)}Request`]?.properties as Record<string, Json> | undefined;
+    if (!props) continue;
+    for (const [key, { description, ...schema }] of Object.entries(props)) {
+      if (!('default' in schema)) continue;
+      props[key] = description === undefined ? { allOf: [schema] } : { description, allOf: [schema] };
+    }
+  }
+  return doc;
+}
+
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  const transform = createJsonSchemaTransform({ schemaRegistry, skipList: [] });
   const transformObject = createJsonSchemaTransformObject({ schemaRegistry });
+  const info = {
+    title: 'lossd',
+    version: API_VERSION,
+    description,
+    license: { name: 'MIT', identifier: 'MIT' },
+    // the committed openapi/openapi.json is this very document (test/openapi checks it)
+    'x-generated-by': GENERATED_BY,
+  };
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: {
-        title: 'lossd',
-        version: API_VERSION,
-        description,
-        license: { name: 'MIT', identifier: 'MIT' },
-      },
+      info,
       servers: [{ url: '/', description: 'this server' }],
       tags: [
         { name: 'losses', description: 'Compute a loss and its gradients.' },
@@ -133,7 +195,12 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       security: [{}, { bearerAuth: [] }],
     },
-    transform: createJsonSchemaTransform({ schemaRegistry, skipList: [] }),
-    transformObject: (input) => describeArguments(tidyComponents(transformObject(input) as Json)) as never,
+    transform: (input) =>
+      transform({
+        ...input,
+        schema: completeRoute(input.route.method, input.url, input.schema as RouteSchema) as never,
+      }),
+    transformObject: (input) =>
+      defaultsStayOptional(describeArguments(tidyComponents(transformObject(input) as Json))) as never,
   });
 }

@@ -19,7 +19,15 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
 
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    uiConfig: { docExpansion: 'list', deepLinking: true, defaultModelsExpandDepth: 1 },
+    // BaseLayout: no top bar. Its logo is an SVG with an inline <style> that the static CSP
+    // blocks (a console error in every browser; swagger-ui #10655), and its "Explore" box,
+    // which loads any URL, has no use on a service's own docs.
+    uiConfig: {
+      layout: 'BaseLayout',
+      docExpansion: 'list',
+      deepLinking: true,
+      defaultModelsExpandDepth: 1,
+    },
     staticCSP: true,
   });
 

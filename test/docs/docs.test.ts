@@ -1,0 +1,110 @@
+// /docs in a real browser: Debian's chromium, driven by playwright-core, opens the swagger-ui
+// page of a real server and must render the loss operations and the shared schemas without a
+// single console error or page error (a CSP violation counts). A screenshot is left in
+// test/artifacts/docs.png. Without /usr/bin/chromium this test fails: it never skips.
+
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../helpers/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCREENSHOT = new URL('../artifacts/docs.png', import.meta.url).pathname;
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+/** The text as rendered (what a reader sees), not the DOM's textContent. */
+// biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText, on purpose
+const rendered = (locator: Locator): Promise<string> => locator.innerText();
+
+/** Console errors, page errors and failed requests, as they happen. */
+const problems: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: the /docs browser test needs Debian's chromium. Install it with ` +
+        '`apt-get update && apt-get install -y chromium` (.ci/run does this), then run the tests again.',
+    );
+  }
+  server = await startServer({ workers: 1 });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
+  const answer = await page.goto(`${server.url}/docs`, { waitUntil: 'networkidle' });
+  expect(answer?.status()).toBe(200);
+  await page.locator('.opblock').first().waitFor({ timeout: 30_000 });
+});
+
+afterAll(async () => {
+  if (page) {
+    await mkdir(new URL('../artifacts/', import.meta.url), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true }).catch(() => {});
+  }
+  await browser?.close();
+  await server?.close();
+});
+
+describe('/docs in chromium', () => {
+  it('renders the API title and every loss operation', async () => {
+    await expect(rendered(page.locator('.info .title'))).resolves.toMatch(/^lossd/);
+    const paths = await page.locator('.opblock-summary-path').allTextContents();
+    const names = paths.map((p) => p.replace(/\u200b/g, '').trim());
+    expect(names).toEqual(
+      expect.arrayContaining(['/v1/losses/cross_entropy', '/v1/losses/mse_loss', '/v1/batch', '/v1/losses']),
+    );
+  });
+
+  it('shows an operation with its request schema', async () => {
+    const op = page.locator('#operations-losses-cross_entropy');
+    await op.locator('.opblock-summary').click();
+    const body = op.locator('.opblock-section-request-body');
+    await body.waitFor();
+    await body.getByText('Schema', { exact: true }).click();
+    await expect(rendered(body)).resolves.toMatch(/CrossEntropyRequest[\s\S]*input[\s\S]*target[\s\S]*label_smoothing/);
+    await expect(rendered(op.locator('.responses-table'))).resolves.toMatch(/400[\s\S]*application\/problem\+json/);
+  });
+
+  it('renders the Tensor and Problem schemas', async () => {
+    const models = page.locator('section.models');
+    await models.waitFor();
+    const titles = await models.locator('.json-schema-2020-12__title').allTextContents();
+    expect(titles).toEqual(
+      expect.arrayContaining(['Tensor', 'Problem', 'Scalar', 'NestedTensor', 'FlatTensor', 'B64Tensor']),
+    );
+    const problem = models.locator('article[data-json-schema-level="0"]').filter({
+      has: page.locator('.json-schema-2020-12__title', { hasText: /^Problem$/ }),
+    });
+    await problem.locator('.json-schema-2020-12-accordion').first().click();
+    await expect(rendered(problem)).resolves.toMatch(/type[\s\S]*title[\s\S]*status[\s\S]*detail[\s\S]*errors/);
+    const tensor = models.locator('article[data-json-schema-level="0"]').filter({
+      has: page.locator('.json-schema-2020-12__title', { hasText: /^Tensor$/ }),
+    });
+    await tensor.locator('.json-schema-2020-12-accordion').first().click();
+    await expect(rendered(tensor)).resolves.toMatch(/three forms/);
+  });
+
+  it('logs no console error, page error or failed request', async () => {
+    await page.waitForLoadState('networkidle');
+    expect(problems).toEqual([]);
+  });
+});
