@@ -4,8 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
-import type { Config } from './config.js';
 import sjson from 'secure-json-parse';
+import type { Config } from './config.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
@@ -15,6 +15,7 @@ import { discoveryRoutes } from './http/routes/discovery.js';
 import { docsRoutes } from './http/routes/docs.js';
 import { lossRoutes } from './http/routes/losses.js';
 import { type Lifecycle, opsRoutes } from './http/routes/ops.js';
+import { playgroundRoutes } from './http/routes/playground.js';
 import { schemaCompiler } from './http/validation.js';
 import type { LossPool } from './pool/pool.js';
 
@@ -36,7 +37,12 @@ export interface AppDeps {
   readonly lifecycle?: Lifecycle;
 }
 
-export async function buildApp({ config, pool, logger = false, lifecycle = { draining: false } }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp({
+  config,
+  pool,
+  logger = false,
+  lifecycle = { draining: false },
+}: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
@@ -61,7 +67,13 @@ export async function buildApp({ config, pool, logger = false, lifecycle = { dra
     try {
       done(null, sjson.parse(body as Buffer, { protoAction: 'error', constructorAction: 'error' }));
     } catch (e) {
-      done(Object.assign(new Error(`the body is not valid JSON: ${(e as Error).message}`), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+      done(
+        Object.assign(new Error(`the body is not valid JSON: ${(e as Error).message}`), {
+          statusCode: 400,
+          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+        }),
+        undefined,
+      );
     }
   });
 
@@ -94,5 +106,6 @@ export async function buildApp({ config, pool, logger = false, lifecycle = { dra
   lossRoutes(app, pool, config);
   batchRoutes(app, pool, config);
   await docsRoutes(app);
+  playgroundRoutes(app);
   return app;
 }
