@@ -17,19 +17,12 @@
 // in place, so each must broadcast to input's shape without enlarging it.
 
 import { z } from 'zod';
-import { broadcastsInto } from '../numeric/broadcast-into.js';
 import { expandTo, numel, sameShape, showShape } from '../numeric/shape.js';
 import { logSigmoid, sigmoid } from '../numeric/stable.js';
 import { reductionOption } from '../registry/options.js';
-import {
-  type Args,
-  type CheckResult,
-  defineLoss,
-  type FloatArray,
-  type FloatTensor,
-  type Issue,
-} from '../registry/types.js';
+import { type Args, type CheckResult, defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
 import { constantArg, predictionArg, targetArg, weightArg } from './args.js';
+import { checkBroadcastsIntoInput, refuse } from './check.js';
 
 const options = z.object({ reduction: reductionOption() });
 
@@ -41,27 +34,19 @@ interface Plan {
 
 const NAME = 'binary_cross_entropy_with_logits';
 
-function shapeFailure(issue: Issue): CheckResult<Plan> {
-  return { ok: false, code: 'LOSSD_SHAPE_MISMATCH', issues: [issue] };
-}
-
 function check(args: Args, opts: Options): CheckResult<Plan> {
   const si = (args.input as FloatTensor).shape;
   const st = (args.target as FloatTensor).shape;
   if (!sameShape(st, si)) {
-    return shapeFailure({
-      path: '/target',
-      message: `${NAME}: target size ${showShape(st)} must be the same as input size ${showShape(si)}`,
-    });
+    return refuse(
+      'LOSSD_SHAPE_MISMATCH',
+      '/target',
+      `${NAME}: target size ${showShape(st)} must be the same as input size ${showShape(si)}`,
+    );
   }
   for (const name of ['weight', 'pos_weight']) {
-    const t = args[name] as FloatTensor | undefined;
-    if (t !== undefined && !broadcastsInto(t.shape, si)) {
-      return shapeFailure({
-        path: `/${name}`,
-        message: `${NAME}: ${name} shape ${showShape(t.shape)} does not broadcast to input shape ${showShape(si)}`,
-      });
-    }
+    const refused = checkBroadcastsIntoInput(NAME, args, name, si);
+    if (refused !== null) return refused;
   }
   return { ok: true, lossShape: opts.reduction === 'none' ? si : [], plan: { shape: si } };
 }

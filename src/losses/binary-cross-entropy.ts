@@ -16,18 +16,11 @@
 // element must lie in [0, 1] (NaN fails); target is not checked in 1.13.
 
 import { z } from 'zod';
-import { broadcastsInto } from '../numeric/broadcast-into.js';
 import { expandTo, numel, sameShape, showShape } from '../numeric/shape.js';
 import { reductionOption } from '../registry/options.js';
-import {
-  type Args,
-  type CheckResult,
-  defineLoss,
-  type FloatArray,
-  type FloatTensor,
-  type Issue,
-} from '../registry/types.js';
+import { type Args, type CheckResult, defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
 import { predictionArg, targetArg, weightArg } from './args.js';
+import { checkBroadcastsIntoInput, refuse } from './check.js';
 
 /** The float32 constant 1e-12 as a double (LOSSES.md §11). */
 export const EPS32 = 9.999999960041972e-13;
@@ -40,35 +33,28 @@ interface Plan {
   readonly shape: readonly number[];
 }
 
-function failure(code: 'LOSSD_SHAPE_MISMATCH' | 'LOSSD_INVALID_VALUE', issue: Issue): CheckResult<Plan> {
-  return { ok: false, code, issues: [issue] };
-}
-
 function check(args: Args, opts: Options): CheckResult<Plan> {
   const input = args.input as FloatTensor;
   const si = input.shape;
   const st = (args.target as FloatTensor).shape;
   if (!sameShape(st, si)) {
-    return failure('LOSSD_SHAPE_MISMATCH', {
-      path: '/target',
-      message: `binary_cross_entropy: target shape ${showShape(st)} must be the same as input shape ${showShape(si)}`,
-    });
+    return refuse(
+      'LOSSD_SHAPE_MISMATCH',
+      '/target',
+      `binary_cross_entropy: target shape ${showShape(st)} must be the same as input shape ${showShape(si)}`,
+    );
   }
-  const weight = args.weight as FloatTensor | undefined;
-  if (weight !== undefined && !broadcastsInto(weight.shape, si)) {
-    return failure('LOSSD_SHAPE_MISMATCH', {
-      path: '/weight',
-      message: `binary_cross_entropy: weight shape ${showShape(weight.shape)} does not broadcast to input shape ${showShape(si)}`,
-    });
-  }
+  const refused = checkBroadcastsIntoInput('binary_cross_entropy', args, 'weight', si);
+  if (refused !== null) return refused;
   const x = input.data;
   for (let i = 0; i < x.length; i++) {
     const v = x[i] as number;
     if (!(v >= 0 && v <= 1)) {
-      return failure('LOSSD_INVALID_VALUE', {
-        path: '/input',
-        message: `binary_cross_entropy: all elements of input should be between 0 and 1, element ${i} (row-major) of input shape ${showShape(si)} is ${v}`,
-      });
+      return refuse(
+        'LOSSD_INVALID_VALUE',
+        '/input',
+        `binary_cross_entropy: all elements of input should be between 0 and 1, element ${i} (row-major) of input shape ${showShape(si)} is ${v}`,
+      );
     }
   }
   return { ok: true, lossShape: opts.reduction === 'none' ? si : [], plan: { shape: si } };

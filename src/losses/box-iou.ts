@@ -29,6 +29,7 @@ import type {
   Reduction,
 } from '../registry/types.js';
 import { predictionArg } from './args.js';
+import { refuse } from './check.js';
 
 export type BoxLossKind = 'giou' | 'diou' | 'ciou';
 
@@ -75,42 +76,30 @@ function isBoxShape(shape: readonly number[]): boolean {
 export function checkBoxes(args: Args, reduction: Reduction): CheckResult<BoxPlan> {
   const t1 = args.boxes1 as FloatTensor;
   const t2 = args.boxes2 as FloatTensor;
-  for (const [name, t] of [
+  const boxes = [
     ['boxes1', t1],
     ['boxes2', t2],
-  ] as const) {
+  ] as const;
+  for (const [name, t] of boxes) {
     if (!isBoxShape(t.shape)) {
-      return {
-        ok: false,
-        code: 'LOSSD_SHAPE_MISMATCH',
-        issues: [
-          {
-            path: `/${name}`,
-            message: `${name} must hold boxes (x1, y1, x2, y2) of shape (N, 4) or (4,), got ${showShape(t.shape)}`,
-          },
-        ],
-      };
+      return refuse(
+        'LOSSD_SHAPE_MISMATCH',
+        `/${name}`,
+        `${name} must hold boxes (x1, y1, x2, y2) of shape (N, 4) or (4,), got ${showShape(t.shape)}`,
+      );
     }
   }
   if (!sameShape(t1.shape, t2.shape)) {
-    return {
-      ok: false,
-      code: 'LOSSD_SHAPE_MISMATCH',
-      issues: [
-        {
-          path: '/boxes2',
-          message: `boxes2 has shape ${showShape(t2.shape)}, boxes1 ${showShape(t1.shape)}: they must be equal`,
-        },
-      ],
-    };
+    return refuse(
+      'LOSSD_SHAPE_MISMATCH',
+      '/boxes2',
+      `boxes2 has shape ${showShape(t2.shape)}, boxes1 ${showShape(t1.shape)}: they must be equal`,
+    );
   }
   const batched = t1.shape.length === 2;
   const n = batched ? (t1.shape[0] as number) : 1;
   const issues: Issue[] = [];
-  for (const [name, t] of [
-    ['boxes1', t1],
-    ['boxes2', t2],
-  ] as const) {
+  for (const [name, t] of boxes) {
     const d = t.data;
     for (let i = 0; i < n && issues.length < MAX_ISSUES; i++) {
       const o = 4 * i;

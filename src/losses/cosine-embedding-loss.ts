@@ -16,8 +16,9 @@ import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, numel, showShape } from '../numeric/shape.js';
 import { numberOption, reductionOption } from '../registry/options.js';
-import { type CheckCode, type CheckFailure, defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
+import { defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
 import { constantArg, predictionArg } from './args.js';
+import { refuse } from './check.js';
 
 const OP = 'cosine_embedding_loss';
 
@@ -41,10 +42,6 @@ interface Plan {
   /** Number of loss elements (broadcast of the cosines with target) and of target elements. */
   readonly nOut: number;
   readonly nTarget: number;
-}
-
-function refuse(code: CheckCode, path: string, message: string): CheckFailure {
-  return { ok: false, code, issues: [{ path, message }] };
 }
 
 export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({

@@ -12,15 +12,9 @@
 
 import { z } from 'zod';
 import { numberOption, reductionOption } from '../registry/options.js';
-import {
-  type CheckCode,
-  type CheckFailure,
-  defineLoss,
-  type FloatArray,
-  type FloatTensor,
-  type IntTensor,
-} from '../registry/types.js';
+import { defineLoss, type FloatArray, type FloatTensor, type IntTensor } from '../registry/types.js';
 import { indexArg, predictionArg, weightArg } from './args.js';
+import { refuse } from './check.js';
 
 const OP = 'multi_margin_loss';
 
@@ -42,10 +36,6 @@ interface Plan {
   /** Number of samples and classes. */
   readonly nframe: number;
   readonly C: number;
-}
-
-function refuse(code: CheckCode, path: string, message: string): CheckFailure {
-  return { ok: false, code, issues: [{ path, message }] };
 }
 
 /** The shape rule shared with multilabel_margin_loss (ATen's multi*_margin shape check). */

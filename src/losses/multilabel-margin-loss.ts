@@ -14,15 +14,9 @@
 
 import { z } from 'zod';
 import { reductionOption } from '../registry/options.js';
-import {
-  type CheckCode,
-  type CheckFailure,
-  defineLoss,
-  type FloatArray,
-  type FloatTensor,
-  type IntTensor,
-} from '../registry/types.js';
+import { defineLoss, type FloatArray, type FloatTensor, type IntTensor } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
+import { refuse } from './check.js';
 
 const OP = 'multilabel_margin_loss';
 
@@ -31,10 +25,6 @@ const options = z.object({ reduction: reductionOption() });
 interface Plan {
   readonly nframe: number;
   readonly C: number;
-}
-
-function refuse(code: CheckCode, path: string, message: string): CheckFailure {
-  return { ok: false, code, issues: [{ path, message }] };
 }
 
 /**

@@ -17,8 +17,9 @@ import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, sameShape, showShape, sumTo } from '../numeric/shape.js';
 import { logSigmoid, sigmoid } from '../numeric/stable.js';
 import { reductionOption } from '../registry/options.js';
-import { type CheckCode, type CheckFailure, defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
+import { defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
 import { predictionArg, targetArg, weightArg } from './args.js';
+import { refuse } from './check.js';
 
 const OP = 'multilabel_soft_margin_loss';
 
@@ -35,10 +36,6 @@ interface Plan {
   readonly inner: number;
   /** input.shape[-1], the divisor. */
   readonly C: number;
-}
-
-function refuse(code: CheckCode, path: string, message: string): CheckFailure {
-  return { ok: false, code, issues: [{ path, message }] };
 }
 
 /** A gradient buffer in the broadcast shape: the final array itself when no reduction is needed. */

@@ -17,15 +17,9 @@ import { z } from 'zod';
 import { upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/shape.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
-import {
-  type ArgSpec,
-  type CheckCode,
-  type CheckFailure,
-  defineLoss,
-  type FloatArray,
-  type FloatTensor,
-} from '../registry/types.js';
+import { type ArgSpec, defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
 import { predictionArg } from './args.js';
+import { refuse } from './check.js';
 
 const OP = 'triplet_margin_loss';
 
@@ -44,10 +38,6 @@ interface Plan {
   readonly pn: readonly number[] | null;
   /** Shape of the loss elements (the broadcast of the distance rows). */
   readonly out: readonly number[];
-}
-
-function refuse(code: CheckCode, path: string, message: string): CheckFailure {
-  return { ok: false, code, issues: [{ path, message }] };
 }
 
 /** 0-d inputs are one-element vectors. */

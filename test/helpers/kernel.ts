@@ -1,8 +1,10 @@
 // Calling a loss through its descriptor, as the pipeline does, and checking its gradients
-// against central finite differences (an oracle independent of the kernel's own backward).
+// against central finite differences (an oracle independent of the kernel's own backward);
+// with the small helpers the kernel tests share (refusals, argument builders, properties).
 
+import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { AnyLossDescriptor, FloatArray, FloatTensor, IntTensor } from '../../src/registry/types.js';
+import type { AnyLossDescriptor, CheckCode, FloatArray, FloatTensor, IntTensor } from '../../src/registry/types.js';
 
 export type TestArgs = Record<string, FloatTensor | IntTensor>;
 
@@ -17,8 +19,66 @@ export function i32(shape: number[], values: number[]): IntTensor {
 const alloc = (n: number) => new Float64Array(n);
 
 /** Options with the descriptor's defaults filled in (as the envelope schema does). */
-export function withDefaults<D extends AnyLossDescriptor>(loss: D, opts: Record<string, unknown> = {}): Parameters<D['check']>[1] {
+export function withDefaults<D extends AnyLossDescriptor>(
+  loss: D,
+  opts: Record<string, unknown> = {},
+): Parameters<D['check']>[1] {
   return loss.options.parse(opts) as Parameters<D['check']>[1];
+}
+
+/** The meta step alone, with the descriptor's option defaults filled in. */
+export function checkWith(loss: AnyLossDescriptor, args: TestArgs, opts: Record<string, unknown> = {}) {
+  return loss.check(args, withDefaults(loss, opts));
+}
+
+/** What the meta step refuses an input with: its code, and the path and message of each issue. */
+export interface Refusal {
+  code: CheckCode;
+  paths: string[];
+  messages: string[];
+}
+
+/** The meta step's refusal of an input, or null when it accepts it. */
+export function refusal(loss: AnyLossDescriptor, args: TestArgs, opts: Record<string, unknown> = {}): Refusal | null {
+  const r = checkWith(loss, args, opts);
+  if (r.ok) return null;
+  return { code: r.code, paths: r.issues.map((i) => i.path), messages: r.issues.map((i) => i.message) };
+}
+
+/** The JSON Pointers of the options the descriptor's schema rejects ([] when it accepts them all). */
+export function optionPaths(loss: AnyLossDescriptor, opts: Record<string, unknown>): string[] {
+  const r = loss.options.safeParse(opts);
+  return r.success ? [] : r.error.issues.map((i) => `/${i.path.join('/')}`);
+}
+
+/** Plain numbers, with -0 read as 0 (toEqual tells them apart). */
+export function values(a: ArrayLike<number>): number[] {
+  return Array.from(a, (v) => v + 0);
+}
+
+/** One 1-D tensor per name, the k-th holding entry k of every row. */
+export function columnArgs<K extends string>(
+  rows: ReadonlyArray<ArrayLike<number>>,
+  names: readonly K[],
+): Record<K, FloatTensor> {
+  const args = {} as Record<K, FloatTensor>;
+  names.forEach((name, k) => {
+    args[name] = f64(
+      [rows.length],
+      rows.map((r) => r[k] as number),
+    );
+  });
+  return args;
+}
+
+/** `{ input, target }` as 1-D tensors of the first and second entries of every row. */
+export function pairArgs(rows: ReadonlyArray<ArrayLike<number>>): Record<'input' | 'target', FloatTensor> {
+  return columnArgs(rows, ['input', 'target']);
+}
+
+/** Uniform reals on [min, max] in steps of 1e-6 of the range (fc.double favours tiny magnitudes). */
+export function uniform(min: number, max: number): fc.Arbitrary<number> {
+  return fc.integer({ min: 0, max: 1_000_000 }).map((k) => min + ((max - min) * k) / 1_000_000);
 }
 
 /** check + compute; throws with the issues when the meta step refuses the input. */
@@ -34,6 +94,21 @@ export function evaluate(
   if (!checked.ok) throw new Error(`${checked.code}: ${JSON.stringify(checked.issues)}`);
   const result = loss.compute(args, o, checked.plan, { wrt, g: grad.g ?? 1, gamma: grad.gamma ?? null }, alloc);
   return { ...result, lossShape: checked.lossShape };
+}
+
+/**
+ * Asserts that the "sum" reduction is `count` times the "mean" one (to 9 digits), both with
+ * the other options `opts`.
+ */
+export function expectSumEqualsCountTimesMean(
+  loss: AnyLossDescriptor,
+  args: TestArgs,
+  count: number,
+  opts: Record<string, unknown> = {},
+): void {
+  const sum = evaluate(loss, args, { ...opts, reduction: 'sum' }).loss as number;
+  const mean = evaluate(loss, args, { ...opts, reduction: 'mean' }).loss as number;
+  expect(sum).toBeCloseTo(mean * count, 9);
 }
 
 /** The loss as one number: itself when reduced, Σ γ_i L_i for "none". */

@@ -1,31 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cosineEmbeddingLoss as loss } from '../../src/losses/cosine-embedding-loss.js';
-import { runLoss } from '../../src/pipeline/run-loss.js';
-import type { AnyLossDescriptor, FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/registry/types.js';
 import {
   evaluate,
   expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
   f64,
-  type TestArgs,
-  withDefaults,
+  refusal,
+  uniform,
+  values,
 } from '../helpers/kernel.js';
-
-const list = (a: FloatArray) => Array.from(a, (v) => v + 0);
-
-function refusal(args: TestArgs, opts: Record<string, unknown> = {}) {
-  const r = (loss as AnyLossDescriptor).check(args, withDefaults(loss, opts));
-  if (r.ok) throw new Error('expected a refusal');
-  return { code: r.code, path: r.issues[0]?.path, message: r.issues[0]?.message };
-}
+import { requestRefusal } from '../helpers/request.js';
 
 /** float32 1e-12 widened to double, added by PyTorch to each squared magnitude. */
 const EPS32 = 9.999999960041972e-13;
 const BOTH = ['input1', 'input2'];
 
-/** Uniform reals on [min, max] (fc.double favours tiny magnitudes). */
-const uniform = (min: number, max: number) =>
-  fc.integer({ min: 0, max: 1_000_000 }).map((k) => min + ((max - min) * k) / 1_000_000);
 const vector = (D: number) => fc.array(uniform(-2, 2), { minLength: D, maxLength: D });
 /** A 2-vector of magnitude in [0.3, 2], in any direction. */
 const row2 = fc
@@ -40,7 +31,7 @@ describe('cosine_embedding_loss', () => {
     expect(r.lossShape).toEqual([]);
     expect(r.loss).toBeCloseTo(0.04, 12);
     // d(1 − cos)/dx1 = −(x2/(|x1||x2|) − cos·x1/|x1|²) = −((4, 3)/25 − 0.96·(3, 4)/25)
-    const g1 = list(r.grads.input1 as FloatArray);
+    const g1 = values(r.grads.input1 as FloatArray);
     expect(g1[0]).toBeCloseTo(-(4 - 0.96 * 3) / 25, 12);
     expect(g1[1]).toBeCloseTo(-(3 - 0.96 * 4) / 25, 12);
   });
@@ -50,7 +41,7 @@ describe('cosine_embedding_loss', () => {
     expect(evaluate(loss, args, { margin: 0.5 }).loss).toBeCloseTo(0.46, 12);
     expect(evaluate(loss, args, { margin: 0.99 }).loss).toBe(0);
     const inactive = evaluate(loss, args, { margin: 0.99 }, BOTH);
-    expect(list(inactive.grads.input1 as FloatArray)).toEqual([0, 0]);
+    expect(values(inactive.grads.input1 as FloatArray)).toEqual([0, 0]);
   });
 
   it('costs nothing, with zero gradient, for a target that is neither 1 nor −1', () => {
@@ -60,9 +51,9 @@ describe('cosine_embedding_loss', () => {
       { reduction: 'none' },
       BOTH,
     );
-    expect(list(r.loss as FloatArray)).toEqual([0]);
-    expect(list(r.grads.input1 as FloatArray)).toEqual([0, 0]);
-    expect(list(r.grads.input2 as FloatArray)).toEqual([0, 0]);
+    expect(values(r.loss as FloatArray)).toEqual([0]);
+    expect(values(r.grads.input1 as FloatArray)).toEqual([0, 0]);
+    expect(values(r.grads.input2 as FloatArray)).toEqual([0, 0]);
   });
 
   it('passes the gradient at the kink cos = margin of a dissimilar pair', () => {
@@ -74,7 +65,7 @@ describe('cosine_embedding_loss', () => {
       BOTH,
     );
     expect(r.loss).toBe(0);
-    const g1 = list(r.grads.input1 as FloatArray);
+    const g1 = values(r.grads.input1 as FloatArray);
     expect(g1[0]).toBe(0);
     expect(g1[1]).toBeCloseTo(1, 11); // x2 / den, den = 1 + EPS32
   });
@@ -83,11 +74,11 @@ describe('cosine_embedding_loss', () => {
     const r = evaluate(loss, { input1: f64([2], [0, 0]), input2: f64([2], [3, 4]), target: f64([], [1]) }, {}, BOTH);
     expect(r.loss).toBe(1);
     const den = Math.sqrt(EPS32 * (25 + EPS32));
-    const g1 = list(r.grads.input1 as FloatArray);
+    const g1 = values(r.grads.input1 as FloatArray);
     expect(g1[0]).toBeCloseTo(-3 / den, 0);
     expect((g1[0] as number) / (-3 / den)).toBeCloseTo(1, 14);
     expect((g1[1] as number) / (-4 / den)).toBeCloseTo(1, 14);
-    expect(list(r.grads.input2 as FloatArray)).toEqual([0, 0]);
+    expect(values(r.grads.input2 as FloatArray)).toEqual([0, 0]);
   });
 
   it('gives one loss per row for (N, D) inputs with an (N) target, averaged by default', () => {
@@ -96,7 +87,7 @@ describe('cosine_embedding_loss', () => {
     const target = f64([2], [1, 1]);
     const none = evaluate(loss, { input1, input2, target }, { reduction: 'none' });
     expect(none.lossShape).toEqual([2]);
-    const [l0, l1] = list(none.loss as FloatArray);
+    const [l0, l1] = values(none.loss as FloatArray);
     // parallel vectors: cos = 1/(1 + EPS32), so the loss is EPS32 rather than 0
     expect(l0).toBeCloseTo(EPS32, 15);
     expect(l1).toBe(1);
@@ -129,10 +120,10 @@ describe('cosine_embedding_loss', () => {
       BOTH,
     );
     expect(broadcast.loss).toBeCloseTo(repeated.loss as number, 14);
-    const g = list(broadcast.grads.input1 as FloatArray);
-    const r = list(repeated.grads.input1 as FloatArray);
+    const g = values(broadcast.grads.input1 as FloatArray);
+    const r = values(repeated.grads.input1 as FloatArray);
     for (let d = 0; d < 3; d++) expect(g[d]).toBeCloseTo((r[d] as number) + (r[d + 3] as number), 14);
-    expect(list(broadcast.grads.input2 as FloatArray)).toEqual(list(repeated.grads.input2 as FloatArray));
+    expect(values(broadcast.grads.input2 as FloatArray)).toEqual(values(repeated.grads.input2 as FloatArray));
   });
 
   it('makes both gradient rows NaN when a cosine is NaN, even with a zero factor', () => {
@@ -142,9 +133,9 @@ describe('cosine_embedding_loss', () => {
       { reduction: 'none' },
       BOTH,
     );
-    expect(list(r.loss as FloatArray)).toEqual([0]);
-    for (const v of list(r.grads.input1 as FloatArray)) expect(v).toBeNaN();
-    for (const v of list(r.grads.input2 as FloatArray)) expect(v).toBeNaN();
+    expect(values(r.loss as FloatArray)).toEqual([0]);
+    for (const v of values(r.grads.input1 as FloatArray)) expect(v).toBeNaN();
+    for (const v of values(r.grads.input2 as FloatArray)) expect(v).toBeNaN();
   });
 
   it('returns NaN for the mean and 0 for the sum of an empty batch', () => {
@@ -155,53 +146,54 @@ describe('cosine_embedding_loss', () => {
 
   it('refuses a target of rank 2 or more', () => {
     expect(
-      refusal({ input1: f64([1, 2], [1, 2]), input2: f64([1, 2], [1, 2]), target: f64([1, 1], [1]) }),
-    ).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', path: '/target' });
+      refusal(loss, { input1: f64([1, 2], [1, 2]), input2: f64([1, 2], [1, 2]), target: f64([1, 1], [1]) }),
+    ).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', paths: ['/target'] });
   });
 
   it('refuses inputs whose rank does not fit the target, naming both shapes', () => {
-    const bad = refusal({
+    const bad = refusal(loss, {
       input1: f64([1, 2, 1], [1, 2]),
       input2: f64([1, 2, 1], [1, 2]),
       target: f64([1], [1]),
     });
-    expect(bad).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', path: '/input1' });
-    expect(bad.message).toMatch(/cosine_embedding_loss.*\[1, 2, 1\]/);
-    expect(refusal({ input1: f64([2], [1, 2]), input2: f64([2], [1, 2]), target: f64([1], [1]) })).toMatchObject({
-      path: '/input1',
+    expect(bad).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', paths: ['/input1'] });
+    expect(bad?.messages[0]).toMatch(/cosine_embedding_loss.*\[1, 2, 1\]/);
+    expect(refusal(loss, { input1: f64([2], [1, 2]), input2: f64([2], [1, 2]), target: f64([1], [1]) })).toMatchObject({
+      paths: ['/input1'],
     });
   });
 
   it('refuses an input2 whose rank differs from input1 (a contract note: PyTorch checks only input1)', () => {
-    expect(refusal({ input1: f64([1, 2], [1, 2]), input2: f64([2], [1, 2]), target: f64([1], [1]) })).toMatchObject({
+    expect(
+      refusal(loss, { input1: f64([1, 2], [1, 2]), input2: f64([2], [1, 2]), target: f64([1], [1]) }),
+    ).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/input2',
+      paths: ['/input2'],
     });
   });
 
   it('refuses inputs that do not broadcast and a target that does not match the cosines', () => {
     const input1 = f64([3, 5], new Array(15).fill(1));
-    expect(refusal({ input1, input2: f64([3, 6], new Array(18).fill(1)), target: f64([3], [1, 1, 1]) })).toMatchObject({
+    expect(
+      refusal(loss, { input1, input2: f64([3, 6], new Array(18).fill(1)), target: f64([3], [1, 1, 1]) }),
+    ).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/input2',
+      paths: ['/input2'],
     });
-    expect(refusal({ input1, input2: input1, target: f64([4], [1, 1, 1, 1]) })).toMatchObject({
+    expect(refusal(loss, { input1, input2: input1, target: f64([4], [1, 1, 1, 1]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/target',
+      paths: ['/target'],
     });
   });
 
   it('refuses a gradient for the target', () => {
-    const out = runLoss(
+    const out = requestRefusal(
       loss,
       { input1: [1, 2], input2: [2, 1], target: 1, grad_wrt: ['input1', 'target'] },
-      { maxElements: 1000 },
+      1000,
     );
-    expect(out.ok).toBe(false);
-    if (!out.ok) {
-      expect(out.code).toBe('LOSSD_GRADIENT_UNAVAILABLE');
-      expect(out.errors[0]?.path).toBe('/grad_wrt/1');
-    }
+    expect(out?.code).toBe('LOSSD_GRADIENT_UNAVAILABLE');
+    expect(out?.paths[0]).toBe('/grad_wrt/1');
   });
 
   it('gives sum = n · mean', () => {
@@ -219,9 +211,7 @@ describe('cosine_embedding_loss', () => {
           ),
         ([N, a, b, y]) => {
           const args = { input1: f64([N, 3], a), input2: f64([N, 3], b), target: f64([N], y) };
-          const sum = evaluate(loss, args, { reduction: 'sum' }).loss as number;
-          const mean = evaluate(loss, args).loss as number;
-          expect(sum).toBeCloseTo(mean * N, 9);
+          expectSumEqualsCountTimesMean(loss, args, N);
         },
       ),
     );

@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crossEntropy } from '../../src/losses/cross-entropy.js';
-import { runLoss } from '../../src/pipeline/run-loss.js';
 import {
+  checkWith,
   evaluate,
   expectGradientsMatchFiniteDifferences,
   f64,
+  refusal,
   type TestArgs,
-  withDefaults,
 } from '../helpers/kernel.js';
+import { requestRefusal } from '../helpers/request.js';
 
 const LN2 = Math.log(2);
 const LN3 = Math.log(3);
@@ -20,11 +21,8 @@ const positiveWeight = fc.double({ min: 0.1, max: 3, noNaN: true });
 const probability = fc.double({ min: 0, max: 1, noNaN: true });
 const upstream = fc.double({ min: -3, max: 3, noNaN: true });
 
+/** Plain numbers, -0 kept. */
 const list = (a: ArrayLike<number>) => Array.from(a);
-
-/** The options as the envelope hands them to check: PyTorch's defaults filled in. */
-const options = (opts: Record<string, unknown> = {}) =>
-  withDefaults(crossEntropy, opts) as Parameters<typeof crossEntropy.check>[1];
 
 function expectClose(actual: ArrayLike<number> | number, expected: number[] | number, tol = 1e-12) {
   const a = typeof actual === 'number' ? [actual] : list(actual);
@@ -37,13 +35,6 @@ function expectClose(actual: ArrayLike<number> | number, expected: number[] | nu
       throw new Error(`element ${i}: got ${got}, expected ${want}`);
     }
   }
-}
-
-/** The meta step's verdict on a request: its code and the path of its first issue. */
-function refusal(args: TestArgs, opts: Record<string, unknown> = {}) {
-  const checked = crossEntropy.check(args, options(opts));
-  if (checked.ok) return null;
-  return { code: checked.code, path: checked.issues[0]?.path };
 }
 
 /** Input shape, target shape (class-index mode) and sizes of one random layout. */
@@ -140,36 +131,36 @@ describe('cross_entropy', () => {
 
     it('refuses a non-integral or non-finite class index at /target', () => {
       const input = f64([2, 2], [0, 0, 0, 0]);
-      const invalid = { code: 'LOSSD_INVALID_VALUE', path: '/target' };
-      expect(refusal({ input, target: f64([2], [0.5, 1]) })).toEqual(invalid);
-      expect(refusal({ input, target: f64([2], [0, Number.NaN]) })).toEqual(invalid);
-      expect(refusal({ input, target: f64([2], [0, INF]) })).toEqual(invalid);
+      const invalid = { code: 'LOSSD_INVALID_VALUE', paths: ['/target'] };
+      expect(refusal(crossEntropy, { input, target: f64([2], [0.5, 1]) })).toMatchObject(invalid);
+      expect(refusal(crossEntropy, { input, target: f64([2], [0, Number.NaN]) })).toMatchObject(invalid);
+      expect(refusal(crossEntropy, { input, target: f64([2], [0, INF]) })).toMatchObject(invalid);
     });
 
     it('refuses a class outside [0, C) unless it is ignore_index', () => {
       const input = f64([2, 2], [0, 0, 0, 0]);
-      const invalid = { code: 'LOSSD_INVALID_VALUE', path: '/target' };
-      expect(refusal({ input, target: f64([2], [0, 2]) })).toEqual(invalid);
-      expect(refusal({ input, target: f64([2], [-1, 0]) })).toEqual(invalid);
-      expect(refusal({ input, target: f64([2], [-1, 0]) }, { ignore_index: -1 })).toBeNull();
+      const invalid = { code: 'LOSSD_INVALID_VALUE', paths: ['/target'] };
+      expect(refusal(crossEntropy, { input, target: f64([2], [0, 2]) })).toMatchObject(invalid);
+      expect(refusal(crossEntropy, { input, target: f64([2], [-1, 0]) })).toMatchObject(invalid);
+      expect(refusal(crossEntropy, { input, target: f64([2], [-1, 0]) }, { ignore_index: -1 })).toBeNull();
     });
 
     it('makes target and weight not differentiable, with or without label smoothing', () => {
       for (const label_smoothing of [0, 0.3]) {
-        const checked = crossEntropy.check(
+        const checked = checkWith(
+          crossEntropy,
           { input: f64([1, 2], [0, 0]), target: f64([1], [0]), weight: f64([2], [1, 1]) },
-          options({ label_smoothing }),
+          { label_smoothing },
         );
         expect(checked.ok && Object.keys(checked.notDifferentiable ?? {}).sort()).toEqual(['target', 'weight']);
       }
-      const out = runLoss(
-        crossEntropy,
-        { input: [[0, 0]], target: [0], grad_wrt: ['input', 'weight'], weight: [1, 1] },
-        {
-          maxElements: 100,
-        },
-      );
-      expect(!out.ok && out.errors[0]?.path).toBe('/grad_wrt/1');
+      const out = requestRefusal(crossEntropy, {
+        input: [[0, 0]],
+        target: [0],
+        grad_wrt: ['input', 'weight'],
+        weight: [1, 1],
+      });
+      expect(out?.paths[0]).toBe('/grad_wrt/1');
     });
   });
 
@@ -202,18 +193,9 @@ describe('cross_entropy', () => {
     });
 
     it('refuses label_smoothing above 1, even by one ulp, at /label_smoothing', () => {
-      const out = runLoss(
-        crossEntropy,
-        { input: [[0, 0]], target: [0], label_smoothing: 1.0000000000000002 },
-        {
-          maxElements: 100,
-        },
-      );
-      expect(out.ok).toBe(false);
-      if (!out.ok) {
-        expect(out.code).toBe('LOSSD_INVALID_OPTION');
-        expect(out.errors[0]?.path).toBe('/label_smoothing');
-      }
+      const out = requestRefusal(crossEntropy, { input: [[0, 0]], target: [0], label_smoothing: 1.0000000000000002 });
+      expect(out?.code).toBe('LOSSD_INVALID_OPTION');
+      expect(out?.paths[0]).toBe('/label_smoothing');
     });
 
     it('gives +inf at a -inf logit but a finite gradient -ε/C · G there', () => {
@@ -403,45 +385,57 @@ describe('cross_entropy', () => {
 
     it('refuses ignore_index >= 0 at /ignore_index and accepts every negative one', () => {
       const args = { input: f64([1, 2], [0, 0]), target: f64([1, 2], [0.5, 0.5]) };
-      expect(refusal(args, { ignore_index: 0 })).toEqual({ code: 'LOSSD_INVALID_OPTION', path: '/ignore_index' });
-      expect(refusal(args, { ignore_index: -1 })).toBeNull();
-      expect(refusal(args)).toBeNull();
+      expect(refusal(crossEntropy, args, { ignore_index: 0 })).toMatchObject({
+        code: 'LOSSD_INVALID_OPTION',
+        paths: ['/ignore_index'],
+      });
+      expect(refusal(crossEntropy, args, { ignore_index: -1 })).toBeNull();
+      expect(refusal(crossEntropy, args)).toBeNull();
     });
 
     it('keeps target and weight differentiable', () => {
-      const checked = crossEntropy.check(
-        { input: f64([1, 2], [0, 0]), target: f64([1, 2], [0.5, 0.5]), weight: f64([2], [1, 1]) },
-        options(),
-      );
+      const checked = checkWith(crossEntropy, {
+        input: f64([1, 2], [0, 0]),
+        target: f64([1, 2], [0.5, 0.5]),
+        weight: f64([2], [1, 1]),
+      });
       expect(checked.ok && checked.notDifferentiable).toBeUndefined();
     });
   });
 
   describe('shape refusals', () => {
     const input = f64([2, 2], [0, 0, 0, 0]);
-    const mismatch = { code: 'LOSSD_SHAPE_MISMATCH', path: '/target' };
+    const mismatch = { code: 'LOSSD_SHAPE_MISMATCH', paths: ['/target'] };
 
     it('refuses a 0-d input at /input', () => {
-      expect(refusal({ input: f64([], [0.5]), target: f64([], [0]) })).toEqual({
+      expect(refusal(crossEntropy, { input: f64([], [0.5]), target: f64([], [0]) })).toMatchObject({
         code: 'LOSSD_SHAPE_MISMATCH',
-        path: '/input',
+        paths: ['/input'],
       });
     });
 
     it('refuses class-index targets of the wrong rank or batch size at /target', () => {
-      expect(refusal({ input, target: f64([2, 3], [0, 1, 0, 1, 0, 1]) })).toEqual(mismatch);
-      expect(refusal({ input, target: f64([3], [0, 1, 0]) })).toEqual(mismatch);
-      expect(refusal({ input, target: f64([], [0]) })).toEqual(mismatch);
-      expect(refusal({ input: f64([3], [0, 0, 0]), target: f64([1], [0]) })).toEqual(mismatch);
-      expect(refusal({ input: f64([1, 2, 3], [0, 0, 0, 0, 0, 0]), target: f64([1, 2], [0, 1]) })).toEqual(mismatch);
+      expect(refusal(crossEntropy, { input, target: f64([2, 3], [0, 1, 0, 1, 0, 1]) })).toMatchObject(mismatch);
+      expect(refusal(crossEntropy, { input, target: f64([3], [0, 1, 0]) })).toMatchObject(mismatch);
+      expect(refusal(crossEntropy, { input, target: f64([], [0]) })).toMatchObject(mismatch);
+      expect(refusal(crossEntropy, { input: f64([3], [0, 0, 0]), target: f64([1], [0]) })).toMatchObject(mismatch);
+      expect(
+        refusal(crossEntropy, { input: f64([1, 2, 3], [0, 0, 0, 0, 0, 0]), target: f64([1, 2], [0, 1]) }),
+      ).toMatchObject(mismatch);
     });
 
     it('refuses a weight that is not 1-D with C elements at /weight, in both modes', () => {
-      const bad = { code: 'LOSSD_SHAPE_MISMATCH', path: '/weight' };
+      const bad = { code: 'LOSSD_SHAPE_MISMATCH', paths: ['/weight'] };
       const x4 = f64([1, 4], [0, 0, 0, 0]);
-      expect(refusal({ input, target: f64([2], [0, 0]), weight: f64([3], [1, 1, 1]) })).toEqual(bad);
-      expect(refusal({ input: x4, target: f64([1], [0]), weight: f64([2, 2], [1, 1, 1, 1]) })).toEqual(bad);
-      expect(refusal({ input: x4, target: f64([1, 4], [0, 0, 0, 1]), weight: f64([2, 2], [1, 1, 1, 1]) })).toEqual(bad);
+      expect(refusal(crossEntropy, { input, target: f64([2], [0, 0]), weight: f64([3], [1, 1, 1]) })).toMatchObject(
+        bad,
+      );
+      expect(
+        refusal(crossEntropy, { input: x4, target: f64([1], [0]), weight: f64([2, 2], [1, 1, 1, 1]) }),
+      ).toMatchObject(bad);
+      expect(
+        refusal(crossEntropy, { input: x4, target: f64([1, 4], [0, 0, 0, 1]), weight: f64([2, 2], [1, 1, 1, 1]) }),
+      ).toMatchObject(bad);
     });
   });
 

@@ -1,17 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diceLoss } from '../../src/losses/dice-loss.js';
-import type { AnyLossDescriptor, Args } from '../../src/registry/types.js';
-import { evaluate, expectGradientsMatchFiniteDifferences, f64, withDefaults } from '../helpers/kernel.js';
+import type { AnyLossDescriptor } from '../../src/registry/types.js';
+import {
+  evaluate,
+  expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
+  f64,
+  optionPaths,
+  refusal,
+} from '../helpers/kernel.js';
 
 const loss: AnyLossDescriptor = diceLoss;
 const noSmoothing = { smooth_nr: 0, smooth_dr: 0 };
-
-function refusal(args: Args, opts: Record<string, unknown> = {}) {
-  const r = loss.check(args, withDefaults(loss, opts));
-  if (r.ok) throw new Error('expected a refusal');
-  return { code: r.code, paths: r.issues.map((i) => i.path) };
-}
 
 describe('dice_loss', () => {
   it('is 1 - 2 Σxy / (Σx + Σy) per sample and channel', () => {
@@ -63,24 +64,22 @@ describe('dice_loss', () => {
   });
 
   it('refuses inputs without a spatial dimension and targets of another shape', () => {
-    expect(refusal({ input: f64([2, 3], [0, 0, 0, 0, 0, 0]), target: f64([2, 3], [0, 0, 0, 0, 0, 0]) })).toEqual({
+    expect(
+      refusal(loss, { input: f64([2, 3], [0, 0, 0, 0, 0, 0]), target: f64([2, 3], [0, 0, 0, 0, 0, 0]) }),
+    ).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
       paths: ['/input'],
     });
-    expect(refusal({ input: f64([1, 2, 2], [0, 0, 0, 0]), target: f64([1, 1, 2], [0, 0]) })).toEqual({
+    expect(refusal(loss, { input: f64([1, 2, 2], [0, 0, 0, 0]), target: f64([1, 1, 2], [0, 0]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
       paths: ['/target'],
     });
   });
 
   it('refuses negative smoothing terms', () => {
-    const paths = (o: Record<string, unknown>) => {
-      const r = loss.options.safeParse(o);
-      return r.success ? [] : r.error.issues.map((i) => `/${i.path.join('/')}`);
-    };
-    expect(paths({ smooth_nr: -1e-5 })).toEqual(['/smooth_nr']);
-    expect(paths({ smooth_dr: -1 })).toEqual(['/smooth_dr']);
-    expect(paths(noSmoothing)).toEqual([]);
+    expect(optionPaths(loss, { smooth_nr: -1e-5 })).toEqual(['/smooth_nr']);
+    expect(optionPaths(loss, { smooth_dr: -1 })).toEqual(['/smooth_dr']);
+    expect(optionPaths(loss, noSmoothing)).toEqual([]);
   });
 
   const prob = fc.double({ min: 0.01, max: 1, noNaN: true });
@@ -98,9 +97,7 @@ describe('dice_loss', () => {
     fc.assert(
       fc.property(volume, ([shape, x, y]) => {
         const args = { input: f64(shape, x), target: f64(shape, y) };
-        const sum = evaluate(loss, args, { reduction: 'sum' }).loss as number;
-        const mean = evaluate(loss, args, { reduction: 'mean' }).loss as number;
-        expect(sum).toBeCloseTo(mean * (shape[0] as number) * (shape[1] as number), 9);
+        expectSumEqualsCountTimesMean(loss, args, (shape[0] as number) * (shape[1] as number));
       }),
     );
   });

@@ -1,29 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gaussianNllLoss } from '../../src/losses/gaussian-nll-loss.js';
-import type { AnyLossDescriptor, FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/registry/types.js';
 import {
+  checkWith,
+  columnArgs,
   evaluate,
   expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
   f64,
-  type TestArgs,
-  withDefaults,
+  refusal,
+  values,
 } from '../helpers/kernel.js';
 
-/** Plain numbers, with -0 read as 0 (toEqual tells them apart). */
-const list = (a: FloatArray) => Array.from(a, (v) => v + 0);
-
 const ALL = ['input', 'target', 'var'];
-
-/** The meta step alone, with the descriptor's option defaults filled in. */
-const checkWith = (loss: AnyLossDescriptor, args: TestArgs, opts: Record<string, unknown>) =>
-  loss.check(args, withDefaults(loss, opts));
-
-function refusal(args: TestArgs, opts: Record<string, unknown> = {}) {
-  const r = checkWith(gaussianNllLoss, args, opts);
-  if (r.ok) throw new Error('expected a refusal');
-  return { code: r.code, path: r.issues[0]?.path };
-}
 
 const real = fc.double({ min: -5, max: 5, noNaN: true });
 const variance = fc.double({ min: 0.05, max: 5, noNaN: true });
@@ -36,10 +26,10 @@ describe('gaussian_nll_loss', () => {
       { reduction: 'none' },
       ALL,
     );
-    expect(list(r.loss as FloatArray)).toEqual([0.5, 0.5 * (Math.LN2 + 2)]);
-    expect(list(r.grads.input as FloatArray)).toEqual([1, 1]);
-    expect(list(r.grads.target as FloatArray)).toEqual([-1, -1]);
-    expect(list(r.grads.var as FloatArray)).toEqual([0, -0.25]);
+    expect(values(r.loss as FloatArray)).toEqual([0.5, 0.5 * (Math.LN2 + 2)]);
+    expect(values(r.grads.input as FloatArray)).toEqual([1, 1]);
+    expect(values(r.grads.target as FloatArray)).toEqual([-1, -1]);
+    expect(values(r.grads.var as FloatArray)).toEqual([0, -0.25]);
   });
 
   it('adds 0.5·log(2π) per element with full', () => {
@@ -55,8 +45,8 @@ describe('gaussian_nll_loss', () => {
       ALL,
     );
     // both variances become v = 1e-6: loss 0.5·log 1e-6, var gradient 0.5 / 1e-6
-    expect(list(r.loss as FloatArray)).toEqual([0.5 * Math.log(1e-6), 0.5 * Math.log(1e-6)]);
-    expect(list(r.grads.var as FloatArray)).toEqual([0.5 / 1e-6, 0.5 / 1e-6]);
+    expect(values(r.loss as FloatArray)).toEqual([0.5 * Math.log(1e-6), 0.5 * Math.log(1e-6)]);
+    expect(values(r.grads.var as FloatArray)).toEqual([0.5 / 1e-6, 0.5 / 1e-6]);
     const custom = evaluate(
       gaussianNllLoss,
       { input: f64([1], [1]), target: f64([1], [0]), var: f64([1], [0.1]) },
@@ -64,7 +54,7 @@ describe('gaussian_nll_loss', () => {
       ['var'],
     );
     // v = 0.5: 0.5·(1/0.5 - 1/0.25)
-    expect(list(custom.grads.var as FloatArray)).toEqual([-1]);
+    expect(values(custom.grads.var as FloatArray)).toEqual([-1]);
   });
 
   it('appends a trailing 1 to a var one dimension short of input and sums its gradient over that dimension', () => {
@@ -76,9 +66,9 @@ describe('gaussian_nll_loss', () => {
     );
     // row 0 (v = 1): 0.5·(0 + 1) + 0.5·(0 + 4); row 1 (v = 2): 2 · 0.5·log 2
     expect(r.loss).toBeCloseTo(2.5 + Math.LN2, 15);
-    expect(list(r.grads.input as FloatArray)).toEqual([1, 2, 0, 0]);
+    expect(values(r.grads.input as FloatArray)).toEqual([1, 2, 0, 0]);
     // row 0: 0.5·(1 - 1) + 0.5·(1 - 4); row 1: 2 · 0.5·(1/2)
-    expect(list(r.grads.var as FloatArray)).toEqual([-1.5, 0.5]);
+    expect(values(r.grads.var as FloatArray)).toEqual([-1.5, 0.5]);
   });
 
   it('accepts a var with the same leading dimensions and a last dimension of 1, a 0-d var for a 1-D input, and var (1) for a 0-d input', () => {
@@ -105,29 +95,24 @@ describe('gaussian_nll_loss', () => {
   it('refuses a var of any other shape, even one that would broadcast', () => {
     const input = f64([2, 3], [0, 0, 0, 0, 0, 0]);
     const target = input;
-    expect(refusal({ input, target, var: f64([3], [1, 1, 1]) })).toEqual({
-      code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/var',
-    });
-    expect(refusal({ input, target, var: f64([], [1]) })).toEqual({ code: 'LOSSD_SHAPE_MISMATCH', path: '/var' });
-    expect(refusal({ input, target, var: f64([2, 2], [1, 1, 1, 1]) })).toEqual({
-      code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/var',
-    });
+    const mismatch = { code: 'LOSSD_SHAPE_MISMATCH', paths: ['/var'] };
+    expect(refusal(gaussianNllLoss, { input, target, var: f64([3], [1, 1, 1]) })).toMatchObject(mismatch);
+    expect(refusal(gaussianNllLoss, { input, target, var: f64([], [1]) })).toMatchObject(mismatch);
+    expect(refusal(gaussianNllLoss, { input, target, var: f64([2, 2], [1, 1, 1, 1]) })).toMatchObject(mismatch);
   });
 
   it('refuses a negative var entry but lets NaN and −0 through', () => {
     const input = f64([2], [0, 0]);
-    expect(refusal({ input, target: input, var: f64([2], [1, -0.5]) })).toEqual({
+    expect(refusal(gaussianNllLoss, { input, target: input, var: f64([2], [1, -0.5]) })).toMatchObject({
       code: 'LOSSD_INVALID_VALUE',
-      path: '/var',
+      paths: ['/var'],
     });
     const r = evaluate(
       gaussianNllLoss,
       { input, target: input, var: f64([2], [Number.NaN, -0]) },
       { reduction: 'none' },
     );
-    expect(list(r.loss as FloatArray)).toEqual([Number.NaN, 0.5 * Math.log(1e-6)]);
+    expect(values(r.loss as FloatArray)).toEqual([Number.NaN, 0.5 * Math.log(1e-6)]);
   });
 
   it('broadcasts the target either way with input and var, and refuses a target that does not broadcast', () => {
@@ -138,14 +123,14 @@ describe('gaussian_nll_loss', () => {
       ALL,
     );
     expect(r.lossShape).toEqual([2, 3]);
-    expect(list(r.grads.input as FloatArray)).toEqual([3, 6]);
-    expect(list(r.grads.target as FloatArray)).toEqual([-3, -3, -3]);
+    expect(values(r.grads.input as FloatArray)).toEqual([3, 6]);
+    expect(values(r.grads.target as FloatArray)).toEqual([-3, -3, -3]);
     // 3 · 0.5·(1 - d²): d = 1 → 0, d = 2 → -4.5
-    expect(list(r.grads.var as FloatArray)).toEqual([0, -4.5]);
+    expect(values(r.grads.var as FloatArray)).toEqual([0, -4.5]);
     const input = f64([2], [0, 0]);
-    expect(refusal({ input, target: f64([3], [0, 0, 0]), var: input })).toEqual({
+    expect(refusal(gaussianNllLoss, { input, target: f64([3], [0, 0, 0]), var: input })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/target',
+      paths: ['/target'],
     });
   });
 
@@ -157,8 +142,8 @@ describe('gaussian_nll_loss', () => {
       ALL,
     );
     expect(r.loss).toBe(Number.POSITIVE_INFINITY);
-    expect(list(r.grads.input as FloatArray)).toEqual([0]);
-    expect(list(r.grads.var as FloatArray)).toEqual([0]);
+    expect(values(r.grads.input as FloatArray)).toEqual([0]);
+    expect(values(r.grads.var as FloatArray)).toEqual([0]);
   });
 
   it('returns NaN for an empty mean', () => {
@@ -172,24 +157,7 @@ describe('gaussian_nll_loss', () => {
         fc.array(fc.tuple(real, real, variance), { minLength: 1, maxLength: 20 }),
         fc.boolean(),
         (rows, full) => {
-          const n = rows.length;
-          const args = {
-            input: f64(
-              [n],
-              rows.map((r) => r[0]),
-            ),
-            target: f64(
-              [n],
-              rows.map((r) => r[1]),
-            ),
-            var: f64(
-              [n],
-              rows.map((r) => r[2]),
-            ),
-          };
-          const sum = evaluate(gaussianNllLoss, args, { reduction: 'sum', full }).loss as number;
-          const mean = evaluate(gaussianNllLoss, args, { full }).loss as number;
-          expect(sum).toBeCloseTo(mean * n, 9);
+          expectSumEqualsCountTimesMean(gaussianNllLoss, columnArgs(rows, ALL), rows.length, { full });
         },
       ),
     );
@@ -201,23 +169,8 @@ describe('gaussian_nll_loss', () => {
         fc.array(fc.tuple(real, real, variance), { minLength: 1, maxLength: 6 }),
         fc.constantFrom('mean', 'sum', 'none'),
         (rows, reduction) => {
-          const n = rows.length;
-          const args = {
-            input: f64(
-              [n],
-              rows.map((r) => r[0]),
-            ),
-            target: f64(
-              [n],
-              rows.map((r) => r[1]),
-            ),
-            var: f64(
-              [n],
-              rows.map((r) => r[2]),
-            ),
-          };
           const gamma = reduction === 'none' ? Float64Array.from(rows, (_, i) => 1 - i / 4) : null;
-          expectGradientsMatchFiniteDifferences(gaussianNllLoss, args, { reduction }, ALL, { gamma });
+          expectGradientsMatchFiniteDifferences(gaussianNllLoss, columnArgs(rows, ALL), { reduction }, ALL, { gamma });
         },
       ),
       { numRuns: 60 },

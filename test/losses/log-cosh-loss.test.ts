@@ -1,8 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { logCoshLoss } from '../../src/losses/log-cosh-loss.js';
-import type { AnyLossDescriptor } from '../../src/registry/types.js';
-import { evaluate, expectGradientsMatchFiniteDifferences, f64, withDefaults } from '../helpers/kernel.js';
+import {
+  evaluate,
+  expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
+  f64,
+  pairArgs,
+  refusal,
+} from '../helpers/kernel.js';
 
 const finite = fc.double({ min: -10, max: 10, noNaN: true });
 
@@ -81,11 +87,7 @@ describe('log_cosh_loss', () => {
   });
 
   it('refuses shapes that do not broadcast, at /target', () => {
-    const r = (logCoshLoss as AnyLossDescriptor).check(
-      { input: f64([2], [1, 2]), target: f64([3], [1, 2, 3]) },
-      withDefaults(logCoshLoss),
-    );
-    expect(r.ok ? null : { code: r.code, paths: r.issues.map((i) => i.path) }).toEqual({
+    expect(refusal(logCoshLoss, { input: f64([2], [1, 2]), target: f64([3], [1, 2, 3]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
       paths: ['/target'],
     });
@@ -94,19 +96,7 @@ describe('log_cosh_loss', () => {
   it('gives sum = n · mean', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(finite, finite), { minLength: 1, maxLength: 20 }), (pairs) => {
-        const args = {
-          input: f64(
-            [pairs.length],
-            pairs.map((p) => p[0]),
-          ),
-          target: f64(
-            [pairs.length],
-            pairs.map((p) => p[1]),
-          ),
-        };
-        const sum = evaluate(logCoshLoss, args, { reduction: 'sum' }).loss as number;
-        const mean = evaluate(logCoshLoss, args, { reduction: 'mean' }).loss as number;
-        expect(sum).toBeCloseTo(mean * pairs.length, 9);
+        expectSumEqualsCountTimesMean(logCoshLoss, pairArgs(pairs), pairs.length);
       }),
     );
   });
@@ -117,18 +107,8 @@ describe('log_cosh_loss', () => {
         fc.array(fc.tuple(finite, finite), { minLength: 1, maxLength: 8 }),
         fc.constantFrom('none', 'mean', 'sum'),
         (pairs, reduction) => {
-          const args = {
-            input: f64(
-              [pairs.length],
-              pairs.map((p) => p[0]),
-            ),
-            target: f64(
-              [pairs.length],
-              pairs.map((p) => p[1]),
-            ),
-          };
           const gamma = reduction === 'none' ? Float64Array.from(pairs, (_, i) => 1 - i / 4) : null;
-          expectGradientsMatchFiniteDifferences(logCoshLoss, args, { reduction }, ['input', 'target'], {
+          expectGradientsMatchFiniteDifferences(logCoshLoss, pairArgs(pairs), { reduction }, ['input', 'target'], {
             gamma,
             g: reduction === 'none' ? 1 : 0.6,
           });

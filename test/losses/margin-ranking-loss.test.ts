@@ -1,29 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { marginRankingLoss } from '../../src/losses/margin-ranking-loss.js';
-import type { AnyLossDescriptor, FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/registry/types.js';
 import {
+  columnArgs,
   evaluate,
   expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
   f64,
-  type TestArgs,
-  withDefaults,
+  refusal,
+  values,
 } from '../helpers/kernel.js';
 
-/** Plain numbers, with -0 read as 0 (toEqual tells them apart). */
-const list = (a: FloatArray) => Array.from(a, (v) => v + 0);
-
 const ALL = ['input1', 'input2', 'target'];
-
-/** The meta step alone, with the descriptor's option defaults filled in. */
-const checkWith = (loss: AnyLossDescriptor, args: TestArgs, opts: Record<string, unknown>) =>
-  loss.check(args, withDefaults(loss, opts));
-
-function refusal(args: TestArgs, opts: Record<string, unknown> = {}) {
-  const r = checkWith(marginRankingLoss, args, opts);
-  if (r.ok) throw new Error('expected a refusal');
-  return { code: r.code, path: r.issues[0]?.path };
-}
 
 const score = fc.double({ min: -5, max: 5, noNaN: true });
 const sign = fc.constantFrom(1, -1, 0.5, -2);
@@ -38,10 +27,10 @@ describe('margin_ranking_loss', () => {
       ALL,
     );
     expect(r.loss).toBe(0.5);
-    expect(list(r.grads.input1 as FloatArray)).toEqual([-0.5, 0]);
-    expect(list(r.grads.input2 as FloatArray)).toEqual([0.5, 0]);
+    expect(values(r.grads.input1 as FloatArray)).toEqual([-0.5, 0]);
+    expect(values(r.grads.input2 as FloatArray)).toEqual([0.5, 0]);
     // -(G·(x1 - x2)) = -(0.5·(-1))
-    expect(list(r.grads.target as FloatArray)).toEqual([0.5, 0]);
+    expect(values(r.grads.target as FloatArray)).toEqual([0.5, 0]);
   });
 
   it('adds the margin, which may be negative', () => {
@@ -60,8 +49,8 @@ describe('margin_ranking_loss', () => {
       ALL,
     );
     expect(r.loss).toBe(1);
-    expect(list(r.grads.input1 as FloatArray)).toEqual([-0.5]);
-    expect(list(r.grads.target as FloatArray)).toEqual([2]);
+    expect(values(r.grads.input1 as FloatArray)).toEqual([-0.5]);
+    expect(values(r.grads.target as FloatArray)).toEqual([2]);
   });
 
   it('passes the gradient at the kink v = 0', () => {
@@ -72,8 +61,8 @@ describe('margin_ranking_loss', () => {
       ALL,
     );
     expect(r.loss).toBe(0);
-    expect(list(r.grads.input1 as FloatArray)).toEqual([-1]);
-    expect(list(r.grads.input2 as FloatArray)).toEqual([1]);
+    expect(values(r.grads.input1 as FloatArray)).toEqual([-1]);
+    expect(values(r.grads.input2 as FloatArray)).toEqual([1]);
   });
 
   it('keeps a NaN score in the loss, zeroes the score gradients, and gives the target 0·NaN = NaN', () => {
@@ -83,10 +72,10 @@ describe('margin_ranking_loss', () => {
       { reduction: 'none' },
       ALL,
     );
-    expect(list(r.loss as FloatArray)).toEqual([Number.NaN, 1]);
-    expect(list(r.grads.input1 as FloatArray)).toEqual([0, -1]);
-    expect(list(r.grads.input2 as FloatArray)).toEqual([0, 1]);
-    expect(list(r.grads.target as FloatArray)).toEqual([Number.NaN, 1]);
+    expect(values(r.loss as FloatArray)).toEqual([Number.NaN, 1]);
+    expect(values(r.grads.input1 as FloatArray)).toEqual([0, -1]);
+    expect(values(r.grads.input2 as FloatArray)).toEqual([0, 1]);
+    expect(values(r.grads.target as FloatArray)).toEqual([Number.NaN, 1]);
   });
 
   it('gives NaN score gradients for a NaN target (the zero mask times -y = NaN)', () => {
@@ -97,10 +86,10 @@ describe('margin_ranking_loss', () => {
       ALL,
     );
     expect(r.loss).toBeNaN();
-    expect(list(r.grads.input1 as FloatArray)).toEqual([Number.NaN]);
-    expect(list(r.grads.input2 as FloatArray)).toEqual([Number.NaN]);
+    expect(values(r.grads.input1 as FloatArray)).toEqual([Number.NaN]);
+    expect(values(r.grads.input2 as FloatArray)).toEqual([Number.NaN]);
     // -(0 · (x1 - x2)) with finite scores
-    expect(list(r.grads.target as FloatArray)).toEqual([0]);
+    expect(values(r.grads.target as FloatArray)).toEqual([0]);
   });
 
   it('selects the incoming gradient where v >= 0, so an infinite grad_output does not reach a closed hinge', () => {
@@ -112,7 +101,7 @@ describe('margin_ranking_loss', () => {
       { gamma: Float64Array.from([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]) },
     );
     // pair 0 has v = -1 (closed): 0, not inf·0; pair 1 has v = 1: inf·(-1)
-    expect(list(r.grads.input1 as FloatArray)).toEqual([0, Number.NEGATIVE_INFINITY]);
+    expect(values(r.grads.input1 as FloatArray)).toEqual([0, Number.NEGATIVE_INFINITY]);
   });
 
   it('broadcasts three tensors of the same rank and sums each gradient back', () => {
@@ -124,32 +113,32 @@ describe('margin_ranking_loss', () => {
     );
     // v = 1 - x1 = [1, 0, -1] → L = [1, 0, 0]; the masks are [1, 1, 0]
     expect(r.loss).toBe(1);
-    expect(list(r.grads.input1 as FloatArray)).toEqual([-1, -1, 0]);
-    expect(list(r.grads.input2 as FloatArray)).toEqual([2]);
-    expect(list(r.grads.target as FloatArray)).toEqual([1, 0, 0]);
+    expect(values(r.grads.input1 as FloatArray)).toEqual([-1, -1, 0]);
+    expect(values(r.grads.input2 as FloatArray)).toEqual([2]);
+    expect(values(r.grads.target as FloatArray)).toEqual([1, 0, 0]);
   });
 
   it('refuses tensors of different ranks even when they would broadcast', () => {
     const x = f64([2], [1, 2]);
-    expect(refusal({ input1: x, input2: x, target: f64([], [1]) })).toEqual({
+    expect(refusal(marginRankingLoss, { input1: x, input2: x, target: f64([], [1]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/target',
+      paths: ['/target'],
     });
-    expect(refusal({ input1: x, input2: f64([1, 2], [1, 2]), target: x })).toEqual({
+    expect(refusal(marginRankingLoss, { input1: x, input2: f64([1, 2], [1, 2]), target: x })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/input2',
+      paths: ['/input2'],
     });
   });
 
   it('refuses same-rank shapes that do not broadcast', () => {
     const x = f64([2], [1, 2]);
-    expect(refusal({ input1: x, input2: x, target: f64([3], [1, 1, 1]) })).toEqual({
+    expect(refusal(marginRankingLoss, { input1: x, input2: x, target: f64([3], [1, 1, 1]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/target',
+      paths: ['/target'],
     });
-    expect(refusal({ input1: x, input2: f64([3], [1, 1, 1]), target: x })).toEqual({
+    expect(refusal(marginRankingLoss, { input1: x, input2: f64([3], [1, 1, 1]), target: x })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/input2',
+      paths: ['/input2'],
     });
   });
 
@@ -163,24 +152,7 @@ describe('margin_ranking_loss', () => {
   it('gives sum = n · mean', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(score, score, sign), { minLength: 1, maxLength: 20 }), score, (rows, margin) => {
-        const n = rows.length;
-        const args = {
-          input1: f64(
-            [n],
-            rows.map((r) => r[0]),
-          ),
-          input2: f64(
-            [n],
-            rows.map((r) => r[1]),
-          ),
-          target: f64(
-            [n],
-            rows.map((r) => r[2]),
-          ),
-        };
-        const sum = evaluate(marginRankingLoss, args, { reduction: 'sum', margin }).loss as number;
-        const mean = evaluate(marginRankingLoss, args, { margin }).loss as number;
-        expect(sum).toBeCloseTo(mean * n, 9);
+        expectSumEqualsCountTimesMean(marginRankingLoss, columnArgs(rows, ALL), rows.length, { margin });
       }),
     );
   });
@@ -194,22 +166,8 @@ describe('margin_ranking_loss', () => {
         (rows, margin, reduction) => {
           // stay away from v = 0, where the hinge has its kink
           fc.pre(rows.every(([a, b, y]) => Math.abs(-y * (a - b) + margin) > 1e-3));
-          const n = rows.length;
-          const args = {
-            input1: f64(
-              [n],
-              rows.map((r) => r[0]),
-            ),
-            input2: f64(
-              [n],
-              rows.map((r) => r[1]),
-            ),
-            target: f64(
-              [n],
-              rows.map((r) => r[2]),
-            ),
-          };
           const gamma = reduction === 'none' ? Float64Array.from(rows, (_, i) => 0.5 + i) : null;
+          const args = columnArgs(rows, ALL);
           expectGradientsMatchFiniteDifferences(marginRankingLoss, args, { reduction, margin }, ALL, { gamma });
         },
       ),

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mseLoss } from '../../src/losses/mse-loss.js';
-import { evaluate, expectGradientsMatchFiniteDifferences, f64 } from '../helpers/kernel.js';
+import {
+  evaluate,
+  expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
+  f64,
+  pairArgs,
+} from '../helpers/kernel.js';
 
 const finite = fc.double({ min: -10, max: 10, noNaN: true });
 
@@ -34,19 +40,7 @@ describe('mse_loss', () => {
   it('gives sum = n · mean', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(finite, finite), { minLength: 1, maxLength: 20 }), (pairs) => {
-        const args = {
-          input: f64(
-            [pairs.length],
-            pairs.map((p) => p[0]),
-          ),
-          target: f64(
-            [pairs.length],
-            pairs.map((p) => p[1]),
-          ),
-        };
-        const sum = evaluate(mseLoss, args, { reduction: 'sum' }).loss as number;
-        const mean = evaluate(mseLoss, args, { reduction: 'mean' }).loss as number;
-        expect(sum).toBeCloseTo(mean * pairs.length, 9);
+        expectSumEqualsCountTimesMean(mseLoss, pairArgs(pairs), pairs.length);
       }),
     );
   });
@@ -54,17 +48,7 @@ describe('mse_loss', () => {
   it('has gradients that agree with central finite differences', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(finite, finite), { minLength: 1, maxLength: 8 }), (pairs) => {
-        const args = {
-          input: f64(
-            [pairs.length],
-            pairs.map((p) => p[0]),
-          ),
-          target: f64(
-            [pairs.length],
-            pairs.map((p) => p[1]),
-          ),
-        };
-        expectGradientsMatchFiniteDifferences(mseLoss, args, {}, ['input', 'target']);
+        expectGradientsMatchFiniteDifferences(mseLoss, pairArgs(pairs), {}, ['input', 'target']);
       }),
       { numRuns: 50 },
     );

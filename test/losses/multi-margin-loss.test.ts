@@ -1,28 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { multiMarginLoss as loss } from '../../src/losses/multi-margin-loss.js';
-import { runLoss } from '../../src/pipeline/run-loss.js';
-import type { AnyLossDescriptor, FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/registry/types.js';
 import {
   evaluate,
   expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
   f64,
   i32,
-  type TestArgs,
-  withDefaults,
+  refusal,
+  uniform,
+  values,
 } from '../helpers/kernel.js';
-
-/** Uniform reals on [min, max] (fc.double favours tiny magnitudes). */
-const uniform = (min: number, max: number) =>
-  fc.integer({ min: 0, max: 1_000_000 }).map((k) => min + ((max - min) * k) / 1_000_000);
-
-const list = (a: FloatArray) => Array.from(a, (v) => v + 0);
-
-function refusal(args: TestArgs, opts: Record<string, unknown> = {}) {
-  const r = (loss as AnyLossDescriptor).check(args, withDefaults(loss, opts));
-  if (r.ok) throw new Error('expected a refusal');
-  return { code: r.code, path: r.issues[0]?.path, message: r.issues[0]?.message };
-}
+import { requestRefusal } from '../helpers/request.js';
 
 const score = uniform(-3, 3);
 
@@ -55,7 +45,7 @@ describe('multi_margin_loss', () => {
     const r = evaluate(loss, { input: f64([3], [1, 2, 0.5]), target: i32([], [0]) }, {}, ['input']);
     expect(r.lossShape).toEqual([]);
     expect(r.loss).toBeCloseTo(2.5 / 3, 15);
-    const g = list(r.grads.input as FloatArray);
+    const g = values(r.grads.input as FloatArray);
     expect(g[0]).toBeCloseTo(-2 / 3, 15);
     expect(g[1]).toBeCloseTo(1 / 3, 15);
     expect(g[2]).toBeCloseTo(1 / 3, 15);
@@ -64,7 +54,7 @@ describe('multi_margin_loss', () => {
   it('squares the hinges for p = 2, with gradient 2z/C', () => {
     const r = evaluate(loss, { input: f64([3], [1, 2, 0.5]), target: i32([], [0]) }, { p: 2 }, ['input']);
     expect(r.loss).toBeCloseTo(4.25 / 3, 15);
-    const g = list(r.grads.input as FloatArray);
+    const g = values(r.grads.input as FloatArray);
     expect(g[0]).toBeCloseTo(-5 / 3, 15);
     expect(g[1]).toBeCloseTo(4 / 3, 15);
     expect(g[2]).toBeCloseTo(1 / 3, 15);
@@ -78,7 +68,7 @@ describe('multi_margin_loss', () => {
       ['input'],
     );
     expect(r.loss).toBeCloseTo(5 / 3, 15);
-    expect(list(r.grads.input as FloatArray)[1]).toBeCloseTo(2 / 3, 15);
+    expect(values(r.grads.input as FloatArray)[1]).toBeCloseTo(2 / 3, 15);
   });
 
   it('gives one loss per sample for (N, C) input and averages over the samples', () => {
@@ -86,7 +76,7 @@ describe('multi_margin_loss', () => {
     // sample 0: z = 1, sample 1: z = 1 − 3 = −2
     const none = evaluate(loss, args, { reduction: 'none' });
     expect(none.lossShape).toEqual([2]);
-    expect(list(none.loss as FloatArray)).toEqual([0.5, 0]);
+    expect(values(none.loss as FloatArray)).toEqual([0.5, 0]);
     expect(evaluate(loss, args).loss).toBe(0.25);
     expect(evaluate(loss, args, { reduction: 'sum' }).loss).toBe(0.5);
   });
@@ -101,7 +91,7 @@ describe('multi_margin_loss', () => {
     for (const p of [1, 2]) {
       const r = evaluate(loss, { input: f64([2], [1, 0]), target: i32([], [0]) }, { p }, ['input']);
       expect(r.loss).toBe(0);
-      expect(list(r.grads.input as FloatArray)).toEqual([0, 0]);
+      expect(values(r.grads.input as FloatArray)).toEqual([0, 0]);
     }
   });
 
@@ -109,13 +99,13 @@ describe('multi_margin_loss', () => {
     const other = evaluate(loss, { input: f64([3], [0, Number.NaN, 0.5]), target: i32([], [0]) }, {}, ['input']);
     // only z = 1 − 0 + 0.5 counts
     expect(other.loss).toBeCloseTo(0.5, 15);
-    const g = list(other.grads.input as FloatArray);
+    const g = values(other.grads.input as FloatArray);
     expect(g[0]).toBeCloseTo(-1 / 3, 15);
     expect(g[1]).toBe(0);
     expect(g[2]).toBeCloseTo(1 / 3, 15);
     const own = evaluate(loss, { input: f64([3], [Number.NaN, 1, 2]), target: i32([], [0]) }, {}, ['input']);
     expect(own.loss).toBe(0);
-    expect(list(own.grads.input as FloatArray)).toEqual([0, 0, 0]);
+    expect(values(own.grads.input as FloatArray)).toEqual([0, 0, 0]);
   });
 
   it('multiplies the finished gradient row by grad_output, so an infinite one turns zeros into NaN', () => {
@@ -126,7 +116,7 @@ describe('multi_margin_loss', () => {
       ['input'],
       { gamma: Float64Array.from([Infinity]) },
     );
-    const g = list(r.grads.input as FloatArray);
+    const g = values(r.grads.input as FloatArray);
     expect(g[0]).toBe(-Infinity);
     expect(g[1]).toBe(Infinity);
     expect(g[2]).toBeNaN();
@@ -135,8 +125,8 @@ describe('multi_margin_loss', () => {
   it('treats a 0-d input as one sample with a single class, which costs nothing', () => {
     const r = evaluate(loss, { input: f64([], [4]), target: i32([], [0]) }, { reduction: 'none' }, ['input']);
     expect(r.lossShape).toEqual([]);
-    expect(list(r.loss as FloatArray)).toEqual([0]);
-    expect(list(r.grads.input as FloatArray)).toEqual([0]);
+    expect(values(r.loss as FloatArray)).toEqual([0]);
+    expect(values(r.grads.input as FloatArray)).toEqual([0]);
   });
 
   it('returns an empty loss for an empty batch, NaN for its mean and 0 for its sum', () => {
@@ -151,66 +141,58 @@ describe('multi_margin_loss', () => {
   it('accepts p = 1 or 2 only (1.0 and 2.0 included)', () => {
     expect(loss.options.safeParse({ p: 2.0 }).success).toBe(true);
     for (const p of [3, 1.5, 0]) expect(loss.options.safeParse({ p }).success).toBe(false);
-    const out = runLoss(loss, { input: [[1, 2]], target: [0], p: 3 }, { maxElements: 100 });
-    expect(out.ok).toBe(false);
-    if (!out.ok) {
-      expect(out.code).toBe('LOSSD_INVALID_OPTION');
-      expect(out.errors[0]?.path).toBe('/p');
-    }
+    const out = requestRefusal(loss, { input: [[1, 2]], target: [0], p: 3 });
+    expect(out?.code).toBe('LOSSD_INVALID_OPTION');
+    expect(out?.paths[0]).toBe('/p');
   });
 
   it('refuses inputs of rank 3 and empty class dimensions', () => {
-    expect(refusal({ input: f64([1, 2, 2], [1, 2, 3, 4]), target: i32([1], [0]) })).toMatchObject({
+    expect(refusal(loss, { input: f64([1, 2, 2], [1, 2, 3, 4]), target: i32([1], [0]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/input',
+      paths: ['/input'],
     });
-    expect(refusal({ input: f64([2, 0], []), target: i32([2], [0, 0]) })).toMatchObject({ path: '/input' });
-    expect(refusal({ input: f64([0], []), target: i32([1], [0]) })).toMatchObject({ path: '/input' });
+    expect(refusal(loss, { input: f64([2, 0], []), target: i32([2], [0, 0]) })).toMatchObject({ paths: ['/input'] });
+    expect(refusal(loss, { input: f64([0], []), target: i32([1], [0]) })).toMatchObject({ paths: ['/input'] });
   });
 
   it('refuses a target whose size is not the number of samples, naming the shapes', () => {
-    const bad = refusal({ input: f64([3, 2], [1, 2, 3, 4, 5, 6]), target: i32([4], [0, 0, 0, 0]) });
-    expect(bad).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', path: '/target' });
-    expect(bad.message).toMatch(/multi_margin_loss.*\[4\].*\[3,2\]/);
-    expect(refusal({ input: f64([1, 2], [1, 2]), target: i32([1, 1], [0]) })).toMatchObject({ path: '/target' });
+    const bad = refusal(loss, { input: f64([3, 2], [1, 2, 3, 4, 5, 6]), target: i32([4], [0, 0, 0, 0]) });
+    expect(bad).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', paths: ['/target'] });
+    expect(bad?.messages[0]).toMatch(/multi_margin_loss.*\[4\].*\[3,2\]/);
+    expect(refusal(loss, { input: f64([1, 2], [1, 2]), target: i32([1, 1], [0]) })).toMatchObject({
+      paths: ['/target'],
+    });
   });
 
   it('refuses a class index outside [0, C) at its element', () => {
-    expect(refusal({ input: f64([2, 3], [1, 2, 3, 4, 5, 6]), target: i32([2], [0, 3]) })).toMatchObject({
+    expect(refusal(loss, { input: f64([2, 3], [1, 2, 3, 4, 5, 6]), target: i32([2], [0, 3]) })).toMatchObject({
       code: 'LOSSD_INVALID_VALUE',
-      path: '/target/1',
+      paths: ['/target/1'],
     });
-    expect(refusal({ input: f64([3], [1, 2, 3]), target: i32([], [-1]) })).toMatchObject({ path: '/target' });
+    expect(refusal(loss, { input: f64([3], [1, 2, 3]), target: i32([], [-1]) })).toMatchObject({ paths: ['/target'] });
   });
 
   it('refuses a weight that is not 1-D or whose length is not C (a contract note: PyTorch reads out of bounds)', () => {
     const input = f64([1, 3], [1, 2, 3]);
     const target = i32([1], [0]);
-    expect(refusal({ input, target, weight: f64([1, 3], [1, 1, 1]) })).toMatchObject({
+    expect(refusal(loss, { input, target, weight: f64([1, 3], [1, 1, 1]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/weight',
+      paths: ['/weight'],
     });
-    expect(refusal({ input, target, weight: f64([2], [1, 1]) })).toMatchObject({ path: '/weight' });
-    expect(refusal({ input, target, weight: f64([4], [1, 1, 1, 1]) })).toMatchObject({ path: '/weight' });
+    expect(refusal(loss, { input, target, weight: f64([2], [1, 1]) })).toMatchObject({ paths: ['/weight'] });
+    expect(refusal(loss, { input, target, weight: f64([4], [1, 1, 1, 1]) })).toMatchObject({ paths: ['/weight'] });
   });
 
   it('refuses a gradient for the weight', () => {
-    const out = runLoss(
-      loss,
-      { input: [[1, 2]], target: [0], weight: [1, 1], grad_wrt: ['weight'] },
-      { maxElements: 100 },
-    );
-    expect(out.ok).toBe(false);
-    if (!out.ok) expect(out.code).toBe('LOSSD_GRADIENT_UNAVAILABLE');
+    const out = requestRefusal(loss, { input: [[1, 2]], target: [0], weight: [1, 1], grad_wrt: ['weight'] });
+    expect(out?.code).toBe('LOSSD_GRADIENT_UNAVAILABLE');
   });
 
   it('gives sum = n · mean', () => {
     fc.assert(
       fc.property(problem, ({ N, C, x, t, w, p, margin }) => {
         const args = { input: f64([N, C], x), target: i32([N], t), weight: f64([C], w) };
-        const sum = evaluate(loss, args, { reduction: 'sum', p, margin }).loss as number;
-        const mean = evaluate(loss, args, { p, margin }).loss as number;
-        expect(sum).toBeCloseTo(mean * N, 9);
+        expectSumEqualsCountTimesMean(loss, args, N, { p, margin });
       }),
     );
   });

@@ -1,27 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { multilabelSoftMarginLoss as loss } from '../../src/losses/multilabel-soft-margin-loss.js';
-import type { AnyLossDescriptor, FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/registry/types.js';
 import {
   evaluate,
   expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
   f64,
-  type TestArgs,
-  withDefaults,
+  refusal,
+  uniform,
+  values,
 } from '../helpers/kernel.js';
-
-/** Uniform reals on [min, max] (fc.double favours tiny magnitudes). */
-const uniform = (min: number, max: number) =>
-  fc.integer({ min: 0, max: 1_000_000 }).map((k) => min + ((max - min) * k) / 1_000_000);
-
-/** Plain numbers, with -0 read as 0. */
-const list = (a: FloatArray) => Array.from(a, (v) => v + 0);
-
-function refusal(args: TestArgs, opts: Record<string, unknown> = {}) {
-  const r = (loss as AnyLossDescriptor).check(args, withDefaults(loss, opts));
-  if (r.ok) throw new Error('expected a refusal');
-  return { code: r.code, path: r.issues[0]?.path, message: r.issues[0]?.message };
-}
 
 const LN2 = Math.log(2);
 const LN3 = Math.log(3);
@@ -47,10 +36,10 @@ describe('multilabel_soft_margin_loss', () => {
     const r = evaluate(loss, { input: f64([2], [LN3, 0]), target: f64([2], [1, 0]) }, {}, ['input', 'target']);
     expect(r.lossShape).toEqual([]);
     expect(r.loss).toBeCloseTo((Math.log(4 / 3) + LN2) / 2, 15);
-    const gx = list(r.grads.input as FloatArray);
+    const gx = values(r.grads.input as FloatArray);
     expect(gx[0]).toBeCloseTo((0.75 - 1) / 2, 15);
     expect(gx[1]).toBeCloseTo(0.5 / 2, 15);
-    const gy = list(r.grads.target as FloatArray);
+    const gy = values(r.grads.target as FloatArray);
     expect(gy[0]).toBeCloseTo(-LN3 / 2, 15);
     expect(gy[1]).toBeCloseTo(0, 15);
   });
@@ -61,9 +50,9 @@ describe('multilabel_soft_margin_loss', () => {
       'weight',
     ]);
     expect(r.loss).toBeCloseTo(Math.log(4 / 3), 15);
-    expect(list(r.grads.input as FloatArray)[0]).toBeCloseTo(-0.25, 15);
-    expect(list(r.grads.input as FloatArray)[1]).toBe(0);
-    const gw = list(r.grads.weight as FloatArray);
+    expect(values(r.grads.input as FloatArray)[0]).toBeCloseTo(-0.25, 15);
+    expect(values(r.grads.input as FloatArray)[1]).toBe(0);
+    const gw = values(r.grads.weight as FloatArray);
     expect(gw[0]).toBeCloseTo(Math.log(4 / 3) / 2, 15);
     expect(gw[1]).toBeCloseTo(LN2 / 2, 15);
   });
@@ -74,7 +63,7 @@ describe('multilabel_soft_margin_loss', () => {
     const target = f64([2, 3, 4], new Array(24).fill(1));
     const r = evaluate(loss, { input, target }, { reduction: 'none' });
     expect(r.lossShape).toEqual([2, 3]);
-    for (const v of list(r.loss as FloatArray)) expect(v).toBeCloseTo(LN2, 15);
+    for (const v of values(r.loss as FloatArray)) expect(v).toBeCloseTo(LN2, 15);
   });
 
   it('broadcasts a (C) weight over the batch and sums its gradient over the rows', () => {
@@ -84,7 +73,7 @@ describe('multilabel_soft_margin_loss', () => {
     // two samples, each (1·ln 2 + 3·ln 2) / 2
     expect(r.loss).toBeCloseTo(4 * LN2, 14);
     // each row contributes e/C = ln 2 / 2 to each class weight
-    for (const v of list(r.grads.weight as FloatArray)) expect(v).toBeCloseTo(LN2, 15);
+    for (const v of values(r.grads.weight as FloatArray)) expect(v).toBeCloseTo(LN2, 15);
   });
 
   it('counts the class axis from the left when a target with more dimensions enlarges the shape', () => {
@@ -96,17 +85,17 @@ describe('multilabel_soft_margin_loss', () => {
       ['input'],
     );
     expect(r.lossShape).toEqual([2]);
-    for (const v of list(r.loss as FloatArray)) expect(v).toBeCloseTo((3 * LN2) / 2, 15);
+    for (const v of values(r.loss as FloatArray)) expect(v).toBeCloseTo((3 * LN2) / 2, 15);
     // Σ over the 3 rows of (σ(0) − y)/2: class 0 has y = 1, 0, 1; class 1 has y = 0, 1, 1
-    expect(list(r.grads.input as FloatArray)).toEqual([-0.25, -0.25]);
+    expect(values(r.grads.input as FloatArray)).toEqual([-0.25, -0.25]);
   });
 
   it('uses the stable log-sigmoid, so a confident wrong logit costs its magnitude', () => {
     const r = evaluate(loss, { input: f64([1, 2], [900, -900]), target: f64([1, 2], [0, 1]) }, { reduction: 'none' }, [
       'input',
     ]);
-    expect(list(r.loss as FloatArray)).toEqual([900]);
-    expect(list(r.grads.input as FloatArray)).toEqual([0.5, -0.5]);
+    expect(values(r.loss as FloatArray)).toEqual([900]);
+    expect(values(r.grads.input as FloatArray)).toEqual([0.5, -0.5]);
   });
 
   it('gives NaN for x = +inf with y = 1 (0 · log σ(−inf)), as PyTorch does', () => {
@@ -118,7 +107,7 @@ describe('multilabel_soft_margin_loss', () => {
     const r = evaluate(loss, { input: f64([1], [0]), target: f64([1], [0.5]), weight: f64([1], [Infinity]) }, {}, [
       'input',
     ]);
-    expect(list(r.grads.input as FloatArray)[0]).toBeNaN();
+    expect(values(r.grads.input as FloatArray)[0]).toBeNaN();
   });
 
   it('returns NaN for the mean and 0 for the sum of an empty batch', () => {
@@ -131,29 +120,27 @@ describe('multilabel_soft_margin_loss', () => {
   });
 
   it('refuses a 0-d input, which has no class axis', () => {
-    expect(refusal({ input: f64([], [1]), target: f64([], [1]) })).toMatchObject({
+    expect(refusal(loss, { input: f64([], [1]), target: f64([], [1]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/input',
+      paths: ['/input'],
     });
   });
 
   it('refuses a target or a weight that does not broadcast, naming the shapes', () => {
     const input = f64([2, 5], new Array(10).fill(0));
-    const bad = refusal({ input, target: f64([2, 6], new Array(12).fill(0)) });
-    expect(bad).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', path: '/target' });
-    expect(bad.message).toMatch(/multilabel_soft_margin_loss.*\[2, 6\].*\[2, 5\]/);
+    const bad = refusal(loss, { input, target: f64([2, 6], new Array(12).fill(0)) });
+    expect(bad).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', paths: ['/target'] });
+    expect(bad?.messages[0]).toMatch(/multilabel_soft_margin_loss.*\[2, 6\].*\[2, 5\]/);
     expect(
-      refusal({ input, target: f64([2, 5], new Array(10).fill(0)), weight: f64([6], new Array(6).fill(1)) }),
-    ).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', path: '/weight' });
+      refusal(loss, { input, target: f64([2, 5], new Array(10).fill(0)), weight: f64([6], new Array(6).fill(1)) }),
+    ).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', paths: ['/weight'] });
   });
 
   it('gives sum = n · mean over the samples', () => {
     fc.assert(
       fc.property(problem, ({ N, C, x, y, w }) => {
         const args = { input: f64([N, C], x), target: f64([N, C], y), weight: f64([C], w) };
-        const sum = evaluate(loss, args, { reduction: 'sum' }).loss as number;
-        const mean = evaluate(loss, args).loss as number;
-        expect(sum).toBeCloseTo(mean * N, 9);
+        expectSumEqualsCountTimesMean(loss, args, N);
       }),
     );
   });

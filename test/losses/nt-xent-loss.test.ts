@@ -1,16 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ntXentLoss } from '../../src/losses/nt-xent-loss.js';
-import type { AnyLossDescriptor, Args } from '../../src/registry/types.js';
-import { evaluate, expectGradientsMatchFiniteDifferences, f64, withDefaults } from '../helpers/kernel.js';
+import type { AnyLossDescriptor } from '../../src/registry/types.js';
+import {
+  evaluate,
+  expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
+  f64,
+  optionPaths,
+  refusal,
+} from '../helpers/kernel.js';
 
 const loss: AnyLossDescriptor = ntXentLoss;
-
-function refusal(args: Args, opts: Record<string, unknown> = {}) {
-  const r = loss.check(args, withDefaults(loss, opts));
-  if (r.ok) throw new Error('expected a refusal');
-  return { code: r.code, paths: r.issues.map((i) => i.path) };
-}
 
 describe('nt_xent_loss', () => {
   it('is -s[i, pos] + log Σ_{k≠i} exp(s[i, k]) over cosine similarities', () => {
@@ -66,21 +67,20 @@ describe('nt_xent_loss', () => {
   });
 
   it('refuses an odd number of rows or none, and inputs that are not 2-d', () => {
-    expect(refusal({ input: f64([3, 2], [1, 2, 3, 4, 5, 6]) })).toEqual({
+    expect(refusal(loss, { input: f64([3, 2], [1, 2, 3, 4, 5, 6]) })).toMatchObject({
       code: 'LOSSD_INVALID_VALUE',
       paths: ['/input'],
     });
-    expect(refusal({ input: f64([0, 2], []) }).code).toBe('LOSSD_INVALID_VALUE');
-    expect(refusal({ input: f64([4], [1, 2, 3, 4]) })).toEqual({ code: 'LOSSD_SHAPE_MISMATCH', paths: ['/input'] });
+    expect(refusal(loss, { input: f64([0, 2], []) })?.code).toBe('LOSSD_INVALID_VALUE');
+    expect(refusal(loss, { input: f64([4], [1, 2, 3, 4]) })).toMatchObject({
+      code: 'LOSSD_SHAPE_MISMATCH',
+      paths: ['/input'],
+    });
   });
 
   it('refuses temperature <= 0', () => {
-    const paths = (o: Record<string, unknown>) => {
-      const r = loss.options.safeParse(o);
-      return r.success ? [] : r.error.issues.map((i) => `/${i.path.join('/')}`);
-    };
-    expect(paths({ temperature: 0 })).toEqual(['/temperature']);
-    expect(paths({ temperature: -0.5 })).toEqual(['/temperature']);
+    expect(optionPaths(loss, { temperature: 0 })).toEqual(['/temperature']);
+    expect(optionPaths(loss, { temperature: -0.5 })).toEqual(['/temperature']);
   });
 
   // rows with norm well above zero, so normalization is smooth around them
@@ -100,10 +100,7 @@ describe('nt_xent_loss', () => {
   it('gives sum = 2N · mean', () => {
     fc.assert(
       fc.property(rows, ([shape, r]) => {
-        const args = { input: f64(shape, r.flat()) };
-        const sum = evaluate(loss, args, { reduction: 'sum' }).loss as number;
-        const mean = evaluate(loss, args, { reduction: 'mean' }).loss as number;
-        expect(sum).toBeCloseTo(mean * (shape[0] as number), 9);
+        expectSumEqualsCountTimesMean(loss, { input: f64(shape, r.flat()) }, shape[0] as number);
       }),
     );
   });

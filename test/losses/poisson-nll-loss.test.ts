@@ -1,27 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { poissonNllLoss } from '../../src/losses/poisson-nll-loss.js';
-import type { AnyLossDescriptor, FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/registry/types.js';
 import {
   evaluate,
   expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
   f64,
-  type TestArgs,
-  withDefaults,
+  pairArgs,
+  refusal,
+  values,
 } from '../helpers/kernel.js';
-
-/** Plain numbers, with -0 read as 0 (toEqual tells them apart). */
-const list = (a: FloatArray) => Array.from(a, (v) => v + 0);
-
-/** The meta step alone, with the descriptor's option defaults filled in. */
-const checkWith = (loss: AnyLossDescriptor, args: TestArgs, opts: Record<string, unknown>) =>
-  loss.check(args, withDefaults(loss, opts));
-
-function refusal(args: TestArgs, opts: Record<string, unknown> = {}) {
-  const r = checkWith(poissonNllLoss, args, opts);
-  if (r.ok) throw new Error('expected a refusal');
-  return { code: r.code, path: r.issues[0]?.path };
-}
 
 const logRate = fc.double({ min: -3, max: 3, noNaN: true });
 const rate = fc.double({ min: 0.1, max: 10, noNaN: true });
@@ -33,9 +22,9 @@ describe('poisson_nll_loss', () => {
       'input',
       'target',
     ]);
-    expect(list(r.loss as FloatArray)).toEqual([1, Math.E - 1]);
-    expect(list(r.grads.input as FloatArray)).toEqual([-1, Math.E - 1]);
-    expect(list(r.grads.target as FloatArray)).toEqual([0, -1]);
+    expect(values(r.loss as FloatArray)).toEqual([1, Math.E - 1]);
+    expect(values(r.grads.input as FloatArray)).toEqual([-1, Math.E - 1]);
+    expect(values(r.grads.target as FloatArray)).toEqual([0, -1]);
   });
 
   it('is x − y·log(x + eps) for rates (log_input = false)', () => {
@@ -46,8 +35,8 @@ describe('poisson_nll_loss', () => {
       ['input', 'target'],
     );
     expect(r.loss).toBe(2 - Math.LN2);
-    expect(list(r.grads.input as FloatArray)).toEqual([0.5]);
-    expect(list(r.grads.target as FloatArray)).toEqual([-Math.LN2]);
+    expect(values(r.grads.input as FloatArray)).toEqual([0.5]);
+    expect(values(r.grads.target as FloatArray)).toEqual([-Math.LN2]);
     // the default eps = 1e-8 is added inside the log
     const d = evaluate(poissonNllLoss, { input: f64([1], [0]), target: f64([1], [1]) }, { log_input: false });
     expect(d.loss).toBe(-Math.log(1e-8));
@@ -61,11 +50,11 @@ describe('poisson_nll_loss', () => {
       ['target'],
     );
     const stirling3 = 3 * Math.log(3) - 3 + 0.5 * Math.log(6 * Math.PI);
-    const loss = list(r.loss as FloatArray);
+    const loss = values(r.loss as FloatArray);
     expect(loss[0]).toBeCloseTo(1 + stirling3, 14);
     expect(loss.slice(1)).toEqual([1, 1]);
     // y = 3: -x + log 3 + 1/(2·3); y <= 1 and y > 0: -x only
-    const gt = list(r.grads.target as FloatArray);
+    const gt = values(r.grads.target as FloatArray);
     expect(gt[0]).toBeCloseTo(Math.log(3) + 1 / 6, 14);
     expect(gt.slice(1)).toEqual([0, 0]);
   });
@@ -78,9 +67,9 @@ describe('poisson_nll_loss', () => {
       ['input', 'target'],
     );
     // exp(0.5) - y·0.5
-    expect(list(r.loss as FloatArray)).toEqual([Math.exp(0.5), Math.exp(0.5) + 0.5]);
-    expect(list(r.grads.target as FloatArray)).toEqual([Number.NaN, Number.NaN]);
-    expect(list(r.grads.input as FloatArray)).toEqual([Math.exp(0.5), Math.exp(0.5) + 1]);
+    expect(values(r.loss as FloatArray)).toEqual([Math.exp(0.5), Math.exp(0.5) + 0.5]);
+    expect(values(r.grads.target as FloatArray)).toEqual([Number.NaN, Number.NaN]);
+    expect(values(r.grads.input as FloatArray)).toEqual([Math.exp(0.5), Math.exp(0.5) + 1]);
   });
 
   it('computes negative, fractional and non-finite values as given', () => {
@@ -92,8 +81,8 @@ describe('poisson_nll_loss', () => {
       ['input'],
     );
     // inf - inf; 0 + inf; 0 - 0·(-inf); exp(800) overflows
-    expect(list(r.loss as FloatArray)).toEqual([Number.NaN, inf, Number.NaN, inf]);
-    expect(list(r.grads.input as FloatArray)).toEqual([inf, -1, 0, inf]);
+    expect(values(r.loss as FloatArray)).toEqual([Number.NaN, inf, Number.NaN, inf]);
+    expect(values(r.grads.input as FloatArray)).toEqual([inf, -1, 0, inf]);
   });
 
   it('broadcasts input and target both ways and sums the gradients back', () => {
@@ -105,14 +94,14 @@ describe('poisson_nll_loss', () => {
     );
     expect(r.loss).toBe(6);
     // Σ_j (1 - y_j) per row; -x = 0 summed over the two rows
-    expect(list(r.grads.input as FloatArray)).toEqual([-3, -3]);
-    expect(list(r.grads.target as FloatArray)).toEqual([0, 0, 0]);
+    expect(values(r.grads.input as FloatArray)).toEqual([-3, -3]);
+    expect(values(r.grads.target as FloatArray)).toEqual([0, 0, 0]);
   });
 
   it('refuses shapes that do not broadcast, at /target', () => {
-    expect(refusal({ input: f64([2], [0, 0]), target: f64([3], [1, 1, 1]) })).toEqual({
+    expect(refusal(poissonNllLoss, { input: f64([2], [0, 0]), target: f64([3], [1, 1, 1]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/target',
+      paths: ['/target'],
     });
   });
 
@@ -129,20 +118,7 @@ describe('poisson_nll_loss', () => {
   it('gives sum = n · mean', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(logRate, count), { minLength: 1, maxLength: 20 }), fc.boolean(), (pairs, full) => {
-        const n = pairs.length;
-        const args = {
-          input: f64(
-            [n],
-            pairs.map((q) => q[0]),
-          ),
-          target: f64(
-            [n],
-            pairs.map((q) => q[1]),
-          ),
-        };
-        const sum = evaluate(poissonNllLoss, args, { reduction: 'sum', full }).loss as number;
-        const mean = evaluate(poissonNllLoss, args, { full }).loss as number;
-        expect(sum).toBeCloseTo(mean * n, 9);
+        expectSumEqualsCountTimesMean(poissonNllLoss, pairArgs(pairs), pairs.length, { full });
       }),
     );
   });
@@ -157,17 +133,7 @@ describe('poisson_nll_loss', () => {
         (rows, logInput, full, reduction) => {
           // Stirling's term jumps at y = 1 and its gradient is NaN for y <= 0: keep targets off both
           fc.pre(!full || rows.every((r) => r[2] > 0.01 && Math.abs(r[2] - 1) > 1e-3));
-          const n = rows.length;
-          const args = {
-            input: f64(
-              [n],
-              rows.map((r) => (logInput ? r[0] : r[1])),
-            ),
-            target: f64(
-              [n],
-              rows.map((r) => r[2]),
-            ),
-          };
+          const args = pairArgs(rows.map((r) => [logInput ? r[0] : r[1], r[2]]));
           const gamma = reduction === 'none' ? Float64Array.from(rows, (_, i) => 1 + i) : null;
           expectGradientsMatchFiniteDifferences(
             poissonNllLoss,

@@ -1,22 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sigmoidFocalLoss } from '../../src/losses/sigmoid-focal-loss.js';
-import type { AnyLossDescriptor, Args } from '../../src/registry/types.js';
-import { evaluate, expectGradientsMatchFiniteDifferences, f64, withDefaults } from '../helpers/kernel.js';
+import {
+  columnArgs,
+  evaluate,
+  expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
+  f64,
+  optionPaths,
+  refusal,
+} from '../helpers/kernel.js';
 
 const LN2 = Math.log(2);
-const loss: AnyLossDescriptor = sigmoidFocalLoss;
-
-function refusal(args: Args, opts: Record<string, unknown> = {}) {
-  const r = loss.check(args, withDefaults(loss, opts));
-  if (r.ok) throw new Error('expected a refusal');
-  return { code: r.code, paths: r.issues.map((i) => i.path) };
-}
-
-function optionPaths(opts: Record<string, unknown>): string[] {
-  const r = sigmoidFocalLoss.options.safeParse(opts);
-  return r.success ? [] : r.error.issues.map((i) => `/${i.path.join('/')}`);
-}
+const BOTH = ['inputs', 'targets'];
 
 const logit = fc.double({ min: -4, max: 4, noNaN: true });
 const label = fc.double({ min: 0, max: 1, noNaN: true });
@@ -86,34 +82,22 @@ describe('sigmoid_focal_loss', () => {
   });
 
   it('refuses targets of another shape, without broadcasting', () => {
-    expect(refusal({ inputs: f64([2, 2], [0, 0, 0, 0]), targets: f64([2], [0, 1]) })).toEqual({
+    expect(refusal(sigmoidFocalLoss, { inputs: f64([2, 2], [0, 0, 0, 0]), targets: f64([2], [0, 1]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
       paths: ['/targets'],
     });
   });
 
   it('refuses gamma < 0 and alpha > 1, and accepts any negative alpha', () => {
-    expect(optionPaths({ gamma: -0.5 })).toEqual(['/gamma']);
-    expect(optionPaths({ alpha: 1.5 })).toEqual(['/alpha']);
-    expect(optionPaths({ alpha: -3, gamma: 0 })).toEqual([]);
+    expect(optionPaths(sigmoidFocalLoss, { gamma: -0.5 })).toEqual(['/gamma']);
+    expect(optionPaths(sigmoidFocalLoss, { alpha: 1.5 })).toEqual(['/alpha']);
+    expect(optionPaths(sigmoidFocalLoss, { alpha: -3, gamma: 0 })).toEqual([]);
   });
 
   it('gives sum = n · mean', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(logit, label), { minLength: 1, maxLength: 20 }), (pairs) => {
-        const args = {
-          inputs: f64(
-            [pairs.length],
-            pairs.map((p) => p[0]),
-          ),
-          targets: f64(
-            [pairs.length],
-            pairs.map((p) => p[1]),
-          ),
-        };
-        const sum = evaluate(sigmoidFocalLoss, args, { reduction: 'sum' }).loss as number;
-        const mean = evaluate(sigmoidFocalLoss, args, { reduction: 'mean' }).loss as number;
-        expect(sum).toBeCloseTo(mean * pairs.length, 9);
+        expectSumEqualsCountTimesMean(sigmoidFocalLoss, columnArgs(pairs, BOTH), pairs.length);
       }),
     );
   });
@@ -126,23 +110,16 @@ describe('sigmoid_focal_loss', () => {
         fc.double({ min: -1, max: 1, noNaN: true }),
         fc.constantFrom('none', 'mean', 'sum'),
         (pairs, gamma, alpha, reduction) => {
-          const args = {
-            inputs: f64(
-              [pairs.length],
-              pairs.map((p) => p[0]),
-            ),
-            targets: f64(
-              [pairs.length],
-              pairs.map((p) => p[1]),
-            ),
-          };
           const gammaOut = reduction === 'none' ? Float64Array.from(pairs, (_, i) => 1 + i / 2) : null;
           expectGradientsMatchFiniteDifferences(
             sigmoidFocalLoss,
-            args,
+            columnArgs(pairs, BOTH),
             { gamma, alpha, reduction },
-            ['inputs', 'targets'],
-            { gamma: gammaOut, g: reduction === 'none' ? 1 : 0.7 },
+            BOTH,
+            {
+              gamma: gammaOut,
+              g: reduction === 'none' ? 1 : 0.7,
+            },
           );
         },
       ),

@@ -1,35 +1,27 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tripletMarginLoss as loss } from '../../src/losses/triplet-margin-loss.js';
-import { runLoss } from '../../src/pipeline/run-loss.js';
-import type { AnyLossDescriptor, FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/registry/types.js';
 import {
+  checkWith,
   evaluate,
   expectGradientsMatchFiniteDifferences,
+  expectSumEqualsCountTimesMean,
   f64,
-  type TestArgs,
-  withDefaults,
+  refusal,
+  uniform,
+  values,
 } from '../helpers/kernel.js';
-
-const list = (a: FloatArray) => Array.from(a, (v) => v + 0);
-
-function refusal(args: TestArgs, opts: Record<string, unknown> = {}) {
-  const r = (loss as AnyLossDescriptor).check(args, withDefaults(loss, opts));
-  if (r.ok) throw new Error('expected a refusal');
-  return { code: r.code, path: r.issues[0]?.path, message: r.issues[0]?.message };
-}
+import { requestRefusal } from '../helpers/request.js';
 
 const ALL = ['anchor', 'positive', 'negative'];
 
 function expectClose(actual: FloatArray, expected: number[], digits = 12) {
-  const a = list(actual);
+  const a = values(actual);
   expect(a.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) expect(a[i]).toBeCloseTo(expected[i] as number, digits);
 }
 
-/** Uniform reals on [min, max] (fc.double favours tiny magnitudes). */
-const uniform = (min: number, max: number) =>
-  fc.integer({ min: 0, max: 1_000_000 }).map((k) => min + ((max - min) * k) / 1_000_000);
 const vectors = (n: number) => fc.array(uniform(-2, 2), { minLength: n, maxLength: n });
 /** n offsets with magnitudes in [lo, hi] and random signs. */
 const offsets = (n: number, lo: number, hi: number) =>
@@ -92,9 +84,9 @@ describe('triplet_margin_loss', () => {
       ALL,
     );
     expect(r.loss).toBe(1);
-    expect(list(r.grads.anchor as FloatArray)).toEqual([0, 1]);
-    expect(list(r.grads.positive as FloatArray)).toEqual([1, -1]);
-    expect(list(r.grads.negative as FloatArray)).toEqual([-1, 0]);
+    expect(values(r.grads.anchor as FloatArray)).toEqual([0, 1]);
+    expect(values(r.grads.positive as FloatArray)).toEqual([1, -1]);
+    expect(values(r.grads.negative as FloatArray)).toEqual([-1, 0]);
   });
 
   it('uses (Σ|v|^p)^(1/p) for other orders', () => {
@@ -108,20 +100,13 @@ describe('triplet_margin_loss', () => {
   it('counts the non-zero components for p = 0, and then refuses every gradient', () => {
     const args = { anchor: f64([3], [0, 0, 0]), positive: f64([3], [0, 1, 0]), negative: f64([3], [0, 0, 0]) };
     expect(evaluate(loss, args, { p: 0, eps: 0 }).loss).toBe(2);
-    const checked = (loss as AnyLossDescriptor).check(args, withDefaults(loss, { p: 0 }));
+    const checked = checkWith(loss, args, { p: 0 });
     expect(checked.ok && Object.keys(checked.notDifferentiable ?? {})).toEqual(ALL);
-    const out = runLoss(loss, { anchor: [0, 0], positive: [0, 1], negative: [1, 0], p: 0 }, { maxElements: 100 });
-    expect(out.ok).toBe(false);
-    if (!out.ok) {
-      expect(out.code).toBe('LOSSD_GRADIENT_UNAVAILABLE');
-      expect(out.errors[0]?.path).toBe('/grad_wrt/0');
-    }
-    const lossOnly = runLoss(
-      loss,
-      { anchor: [0, 0], positive: [0, 1], negative: [1, 0], p: 0, grad_wrt: [] },
-      { maxElements: 100 },
-    );
-    expect(lossOnly.ok).toBe(true);
+    const out = requestRefusal(loss, { anchor: [0, 0], positive: [0, 1], negative: [1, 0], p: 0 });
+    expect(out?.code).toBe('LOSSD_GRADIENT_UNAVAILABLE');
+    expect(out?.paths[0]).toBe('/grad_wrt/0');
+    const lossOnly = requestRefusal(loss, { anchor: [0, 0], positive: [0, 1], negative: [1, 0], p: 0, grad_wrt: [] });
+    expect(lossOnly).toBeNull();
   });
 
   it('passes the gradient at the kink margin + d(a, p) − d(a, n) = 0', () => {
@@ -140,9 +125,9 @@ describe('triplet_margin_loss', () => {
     const args = { anchor: f64([1], [0]), positive: f64([1], [3]), negative: f64([1], [4]) };
     const r = evaluate(loss, args, { eps: 0, swap: true, margin: 0 }, ALL);
     expect(r.loss).toBe(2); // 0 + 3 − 1
-    expect(list(r.grads.anchor as FloatArray)).toEqual([-1]); // only d(a, p) reaches the anchor
-    expect(list(r.grads.positive as FloatArray)).toEqual([2]); // −∇d(a, p) − ∇d(p, n) = 1 + 1
-    expect(list(r.grads.negative as FloatArray)).toEqual([-1]);
+    expect(values(r.grads.anchor as FloatArray)).toEqual([-1]); // only d(a, p) reaches the anchor
+    expect(values(r.grads.positive as FloatArray)).toEqual([2]); // −∇d(a, p) − ∇d(p, n) = 1 + 1
+    expect(values(r.grads.negative as FloatArray)).toEqual([-1]);
   });
 
   it('with swap, splits the gradient half and half on a tie', () => {
@@ -165,11 +150,11 @@ describe('triplet_margin_loss', () => {
       negative: f64([1, 2], [2, 2]),
     };
     const p1 = evaluate(loss, args, { p: 1, reduction: 'none' }, ALL);
-    expect(list(p1.loss as FloatArray)[0]).toBeNaN();
-    expect(list(p1.grads.anchor as FloatArray)).toEqual([0, 0]);
-    expect(list(p1.grads.negative as FloatArray)).toEqual([0, 0]);
+    expect(values(p1.loss as FloatArray)[0]).toBeNaN();
+    expect(values(p1.grads.anchor as FloatArray)).toEqual([0, 0]);
+    expect(values(p1.grads.negative as FloatArray)).toEqual([0, 0]);
     const p2 = evaluate(loss, args, { reduction: 'none' }, ALL);
-    for (const v of list(p2.grads.anchor as FloatArray)) expect(v).toBeNaN();
+    for (const v of values(p2.grads.anchor as FloatArray)) expect(v).toBeNaN();
   });
 
   it('gives one loss per row for (N, D) and per position for (N, M, D)', () => {
@@ -191,8 +176,8 @@ describe('triplet_margin_loss', () => {
       ALL,
     );
     expect(r.lossShape).toEqual([]);
-    expect(list(r.loss as FloatArray)).toEqual([0]); // 1 + 2 − 5 < 0
-    expect(list(r.grads.anchor as FloatArray)).toEqual([0]);
+    expect(values(r.loss as FloatArray)).toEqual([0]); // 1 + 2 − 5 < 0
+    expect(values(r.grads.anchor as FloatArray)).toEqual([0]);
   });
 
   it('broadcasts a (1, D) positive over the rows and sums its gradient', () => {
@@ -202,13 +187,13 @@ describe('triplet_margin_loss', () => {
     const broadcast = evaluate(loss, { anchor, positive: f64([1, 2], row), negative }, { margin: 3 }, ALL);
     const repeated = evaluate(loss, { anchor, positive: f64([2, 2], [...row, ...row]), negative }, { margin: 3 }, ALL);
     expect(broadcast.loss).toBe(repeated.loss);
-    const g = list(repeated.grads.positive as FloatArray);
+    const g = values(repeated.grads.positive as FloatArray);
     expectClose(
       broadcast.grads.positive as FloatArray,
       [(g[0] as number) + (g[2] as number), (g[1] as number) + (g[3] as number)],
       14,
     );
-    expect(list(broadcast.grads.anchor as FloatArray)).toEqual(list(repeated.grads.anchor as FloatArray));
+    expect(values(broadcast.grads.anchor as FloatArray)).toEqual(values(repeated.grads.anchor as FloatArray));
   });
 
   it('returns NaN for the mean and 0 for the sum of an empty batch', () => {
@@ -218,22 +203,26 @@ describe('triplet_margin_loss', () => {
   });
 
   it('refuses inputs of different ranks, naming them', () => {
-    const bad = refusal({ anchor: f64([1, 2], [1, 2]), positive: f64([2], [1, 2]), negative: f64([1, 2], [1, 2]) });
-    expect(bad).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', path: '/positive' });
-    expect(bad.message).toMatch(/triplet_margin_loss.*2D, 1D and 2D/);
+    const bad = refusal(loss, {
+      anchor: f64([1, 2], [1, 2]),
+      positive: f64([2], [1, 2]),
+      negative: f64([1, 2], [1, 2]),
+    });
+    expect(bad).toMatchObject({ code: 'LOSSD_SHAPE_MISMATCH', paths: ['/positive'] });
+    expect(bad?.messages[0]).toMatch(/triplet_margin_loss.*2D, 1D and 2D/);
     expect(
-      refusal({ anchor: f64([2], [1, 2]), positive: f64([2], [1, 2]), negative: f64([1, 2], [1, 2]) }),
-    ).toMatchObject({ path: '/negative' });
+      refusal(loss, { anchor: f64([2], [1, 2]), positive: f64([2], [1, 2]), negative: f64([1, 2], [1, 2]) }),
+    ).toMatchObject({ paths: ['/negative'] });
   });
 
   it('refuses shapes that do not broadcast', () => {
     const a = f64([2, 3], [1, 2, 3, 4, 5, 6]);
-    expect(refusal({ anchor: a, positive: f64([3, 3], new Array(9).fill(0)), negative: a })).toMatchObject({
+    expect(refusal(loss, { anchor: a, positive: f64([3, 3], new Array(9).fill(0)), negative: a })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
-      path: '/positive',
+      paths: ['/positive'],
     });
-    expect(refusal({ anchor: a, positive: a, negative: f64([2, 4], new Array(8).fill(0)) })).toMatchObject({
-      path: '/negative',
+    expect(refusal(loss, { anchor: a, positive: a, negative: f64([2, 4], new Array(8).fill(0)) })).toMatchObject({
+      paths: ['/negative'],
     });
   });
 
@@ -245,9 +234,7 @@ describe('triplet_margin_loss', () => {
           .chain((N) => fc.tuple(fc.constant(N), vectors(N * 3), vectors(N * 3), vectors(N * 3))),
         ([N, a, p, n]) => {
           const args = { anchor: f64([N, 3], a), positive: f64([N, 3], p), negative: f64([N, 3], n) };
-          const sum = evaluate(loss, args, { reduction: 'sum', swap: true }).loss as number;
-          const mean = evaluate(loss, args, { swap: true }).loss as number;
-          expect(sum).toBeCloseTo(mean * N, 9);
+          expectSumEqualsCountTimesMean(loss, args, N, { swap: true });
         },
       ),
     );
