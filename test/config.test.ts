@@ -33,7 +33,18 @@ describe('loadConfig', () => {
     });
     expect(r).toMatchObject({
       ok: true,
-      config: { port: 9000, host: '127.0.0.1', logLevel: 'warn', workers: 3, maxQueue: 10, bodyLimit: 1000, maxElements: 50, requestTimeoutMs: 100, apiKey: 'k', rateLimit: 60 },
+      config: {
+        port: 9000,
+        host: '127.0.0.1',
+        logLevel: 'warn',
+        workers: 3,
+        maxQueue: 10,
+        bodyLimit: 1000,
+        maxElements: 50,
+        requestTimeoutMs: 100,
+        apiKey: 'k',
+        rateLimit: 60,
+      },
     });
   });
 
@@ -53,7 +64,11 @@ describe('loadConfig', () => {
 
   it('makes the server exit non-zero with the message before it listens', () => {
     const server = new URL('../dist/src/server.js', import.meta.url).pathname;
-    const run = spawnSync(process.execPath, [server], { env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8', timeout: 20_000 });
+    const run = spawnSync(process.execPath, [server], {
+      env: { ...process.env, PORT: 'eighty' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('PORT');
   });

@@ -12,7 +12,9 @@
 
 import type { ErrorCode, Failure } from '../errors.js';
 import { failure, pointerToken } from '../errors.js';
+import { lendBytes, lendFloat } from '../numeric/arena.js';
 import type { FloatArray, FloatTensor, IntTensor } from '../registry/types.js';
+import { base64Length, decodeBase64, paddingOf } from './base64.js';
 
 export type FloatDType = 'float64' | 'float32';
 export const MAX_RANK = 8;
@@ -24,6 +26,9 @@ const ELEMENT_SIZE: Record<WireDType, number> = { float32: 4, float64: 8, int32:
 const NONFINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
+
+/** Placeholders of b64 values cut from the body (./body.ts) → the base64 bytes. */
+export type ExternalB64 = ReadonlyMap<string, Uint8Array>;
 
 /** Elements still allowed in this request (LOSSD_MAX_ELEMENTS), shared by all its tensors. */
 export interface ElementBudget {
@@ -77,6 +82,11 @@ function intElement(v: unknown, at: () => string): number {
   if (v < INT32_MIN || v > INT32_MAX)
     return fail(at(), `integer ${v} is outside the int32 range`, 'LOSSD_INVALID_VALUE');
   return v;
+}
+
+/** What intElement accepts unchanged: a finite integral number in the int32 range. */
+function isInt32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
 }
 
 function describe(v: unknown): string {
@@ -153,21 +163,36 @@ function fillNested(
 /** Bytes that a base64 string decodes to, or -1 when its length cannot be base64. */
 function base64Bytes(s: string): number {
   const len = s.length;
-  if (len === 0) return 0;
   let pad = 0;
-  if (s.charCodeAt(len - 1) === 61 /* = */) pad = s.charCodeAt(len - 2) === 61 ? 2 : 1;
-  const rem = len % 4;
-  if (rem === 0) return (len / 4) * 3 - pad;
-  if (pad !== 0 || rem === 1) return -1;
-  return Math.floor(len / 4) * 3 + rem - 1; // unpadded tail
+  if (len > 0 && s.charCodeAt(len - 1) === 61 /* = */) pad = len > 1 && s.charCodeAt(len - 2) === 61 ? 2 : 1;
+  return base64Length(len, pad);
 }
 
-/** Decodes base64 into `bytes` exactly, or fails naming the b64 member. */
-function writeBase64(s: string, bytes: Uint8Array, path: string): void {
+/**
+ * Thrown when base64 text cut from the body's bytes (./body.ts) holds a character outside the
+ * alphabet: the caller then parses the original body as JSON and decodes it again, so that
+ * whatever is wrong is reported exactly as it would have been (src/pool/worker.ts, runTask).
+ */
+export class ReparseRequired extends Error {
+  constructor() {
+    super('b64 text cut from the body needs the reference path');
+  }
+}
+
+/**
+ * Decodes base64 into `bytes` exactly, or fails naming the b64 member. `s` is the text, or a
+ * placeholder that `external` maps to the text's bytes (a value cut from the body).
+ */
+function writeBase64(s: string, bytes: Uint8Array, path: string, external: ExternalB64 | undefined): void {
   const want = bytes.byteLength;
-  const have = base64Bytes(s);
+  const text = external?.get(s);
+  const have = text === undefined ? base64Bytes(s) : base64Length(text.length, paddingOf(text));
   if (have !== want) {
     fail(path, have < 0 ? 'not valid base64' : `holds ${have} bytes where the shape and dtype need ${want}`);
+  }
+  if (text !== undefined) {
+    if (!decodeBase64(text, bytes)) throw new ReparseRequired();
+    return;
   }
   // Node skips characters outside the alphabet, so a short write means a bad character.
   const written = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).write(s, 'base64');
@@ -238,30 +263,42 @@ function readObjectForm(v: Record<string, unknown>, path: string, budget: Elemen
   return { shape, n, dtype, data: undefined, b64: v.b64 };
 }
 
-/** Reads b64 bytes of `dtype` as doubles into `out` (any float array or Int32Array source view). */
-function b64Values(form: ObjectForm, path: string): Float64Array | Float32Array | Int32Array | BigInt64Array {
+/** The b64 member's values, as a view of `dtype` over its decoded bytes. */
+function b64Values(
+  form: ObjectForm,
+  path: string,
+  external: ExternalB64 | undefined,
+): Float64Array | Float32Array | Int32Array | BigInt64Array {
   const dtype = form.dtype as WireDType;
-  const bytes = new Uint8Array(form.n * ELEMENT_SIZE[dtype]);
-  writeBase64(form.b64 as string, bytes, `${path}/b64`);
+  // staged in a lent buffer (aligned: it starts its own ArrayBuffer), converted by the caller
+  const bytes = lendBytes(form.n * ELEMENT_SIZE[dtype]);
+  writeBase64(form.b64 as string, bytes, `${path}/b64`, external);
   switch (dtype) {
     case 'float64':
-      return new Float64Array(bytes.buffer);
+      return new Float64Array(bytes.buffer, 0, form.n);
     case 'float32':
-      return new Float32Array(bytes.buffer);
+      return new Float32Array(bytes.buffer, 0, form.n);
     case 'int32':
-      return new Int32Array(bytes.buffer);
+      return new Int32Array(bytes.buffer, 0, form.n);
     default:
-      return new BigInt64Array(bytes.buffer);
+      return new BigInt64Array(bytes.buffer, 0, form.n);
   }
 }
 
 // ---------------------------------------------------------------- public API
 
+/** Every element is written by the decoder: no zero-fill. Lent until the request ends. */
 function allocFloat(dtype: FloatDType, n: number): FloatArray {
-  return dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  return lendFloat(dtype, n, false);
 }
 
-function decodeFloatOrThrow(v: unknown, path: string, dtype: FloatDType, budget: ElementBudget): FloatTensor {
+function decodeFloatOrThrow(
+  v: unknown,
+  path: string,
+  dtype: FloatDType,
+  budget: ElementBudget,
+  external: ExternalB64 | undefined,
+): FloatTensor {
   if (Array.isArray(v)) {
     const shape = nestedShape(v, path);
     const n = numelChecked(shape, path);
@@ -282,7 +319,11 @@ function decodeFloatOrThrow(v: unknown, path: string, dtype: FloatDType, budget:
     const data = form.data;
     const round = form.dtype === 'float32';
     const int = form.dtype === 'int32' || form.dtype === 'int64';
-    for (let i = 0; i < form.n; i++) {
+    // plain numbers first, in a loop with nothing else in it; anything else (the non-finite
+    // strings, or an element to refuse) continues element by element from where it stopped
+    let i = 0;
+    if (!int && !round) for (; i < form.n && typeof data[i] === 'number'; i++) out[i] = data[i] as number;
+    for (; i < form.n; i++) {
       const at = () => `${path}/data/${i}`;
       const x = int ? intElement(data[i], at) : floatElement(data[i], at);
       out[i] = round ? Math.fround(x) : x;
@@ -292,10 +333,15 @@ function decodeFloatOrThrow(v: unknown, path: string, dtype: FloatDType, budget:
   if (form.dtype === dtype) {
     // Same element type on the wire and in memory: decode straight into the tensor.
     const out = allocFloat(dtype, form.n);
-    writeBase64(form.b64 as string, new Uint8Array(out.buffer), `${path}/b64`);
+    writeBase64(
+      form.b64 as string,
+      new Uint8Array(out.buffer, out.byteOffset, out.byteLength),
+      `${path}/b64`,
+      external,
+    );
     return { shape: form.shape, data: out };
   }
-  const src = b64Values(form, path);
+  const src = b64Values(form, path, external);
   const out = allocFloat(dtype, form.n);
   if (src instanceof BigInt64Array) {
     for (let i = 0; i < form.n; i++) out[i] = Number(src[i]);
@@ -305,7 +351,12 @@ function decodeFloatOrThrow(v: unknown, path: string, dtype: FloatDType, budget:
   return { shape: form.shape, data: out };
 }
 
-function decodeIntOrThrow(v: unknown, path: string, budget: ElementBudget): IntTensor {
+function decodeIntOrThrow(
+  v: unknown,
+  path: string,
+  budget: ElementBudget,
+  external: ExternalB64 | undefined,
+): IntTensor {
   if (Array.isArray(v)) {
     const shape = nestedShape(v, path);
     const n = numelChecked(shape, path);
@@ -322,13 +373,16 @@ function decodeIntOrThrow(v: unknown, path: string, budget: ElementBudget): IntT
   const out = new Int32Array(form.n);
   if (form.data !== undefined) {
     const data = form.data;
-    for (let i = 0; i < form.n; i++) out[i] = intElement(data[i], () => `${path}/data/${i}`);
+    let i = 0;
+    for (; i < form.n && isInt32(data[i]); i++) out[i] = data[i] as number;
+    for (; i < form.n; i++) out[i] = intElement(data[i], () => `${path}/data/${i}`);
     return { shape: form.shape, data: out };
   }
-  const src = b64Values(form, path);
+  const src = b64Values(form, path, external);
+  const wide = src instanceof BigInt64Array;
   for (let i = 0; i < form.n; i++) {
-    const x = src instanceof BigInt64Array ? Number(src[i]) : (src[i] as number);
-    out[i] = intElement(x, () => `${path}/b64 (element ${i})`);
+    const x = wide ? Number(src[i]) : (src[i] as number);
+    out[i] = isInt32(x) ? x : intElement(x, () => `${path}/b64 (element ${i})`);
   }
   return { shape: form.shape, data: out };
 }
@@ -345,12 +399,21 @@ function guard<T>(run: () => T): Decoded<T> {
   }
 }
 
-/** Decodes a float tensor argument written in any of the three forms. */
-export function decodeFloat(v: unknown, path: string, dtype: FloatDType, budget: ElementBudget): Decoded<FloatTensor> {
-  return guard(() => decodeFloatOrThrow(v, path, dtype, budget));
+/**
+ * Decodes a float tensor argument written in any of the three forms. `external` resolves b64
+ * values cut from the body's bytes (./body.ts); may throw ReparseRequired for those.
+ */
+export function decodeFloat(
+  v: unknown,
+  path: string,
+  dtype: FloatDType,
+  budget: ElementBudget,
+  external?: ExternalB64,
+): Decoded<FloatTensor> {
+  return guard(() => decodeFloatOrThrow(v, path, dtype, budget, external));
 }
 
 /** Decodes an integer tensor argument (class indices, lengths) written in any of the three forms. */
-export function decodeInt(v: unknown, path: string, budget: ElementBudget): Decoded<IntTensor> {
-  return guard(() => decodeIntOrThrow(v, path, budget));
+export function decodeInt(v: unknown, path: string, budget: ElementBudget, external?: ExternalB64): Decoded<IntTensor> {
+  return guard(() => decodeIntOrThrow(v, path, budget, external));
 }

@@ -81,7 +81,9 @@ function tidyComponents(doc: Json): Json {
     }
   }
   const text = JSON.stringify(doc, (_k, v) =>
-    typeof v === 'string' && v.startsWith('#/components/schemas/') && rename.has(v.slice(21)) ? `#/components/schemas/${rename.get(v.slice(21))}` : v,
+    typeof v === 'string' && v.startsWith('#/components/schemas/') && rename.has(v.slice(21))
+      ? `#/components/schemas/${rename.get(v.slice(21))}`
+      : v,
   );
   const out = JSON.parse(text) as Json;
   const outSchemas = ((out.components as Json).schemas ?? {}) as Record<string, unknown>;
@@ -190,7 +192,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       components: {
         schemas: TENSOR_COMPONENTS,
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'Required only when the server sets LOSSD_API_KEY.' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Required only when the server sets LOSSD_API_KEY.',
+          },
         },
       },
       security: [{}, { bearerAuth: [] }],

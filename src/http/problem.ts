@@ -14,7 +14,10 @@ export function sendProblem(
 ): FastifyReply {
   const status = PROBLEMS[f.code].status;
   if (status === 503) reply.header('retry-after', '1');
-  return reply.code(status).type(PROBLEM_JSON).send(JSON.stringify(problemBody(f, extra)));
+  return reply
+    .code(status)
+    .type(PROBLEM_JSON)
+    .send(JSON.stringify(problemBody(f, extra)));
 }
 
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {

@@ -5,7 +5,13 @@ import { PROBLEMS } from '../errors.js';
 import { problemSchema } from '../registry/schemas.js';
 
 function statusText(status: number): string {
-  const titles = [...new Set(Object.values(PROBLEMS).filter((p) => p.status === status).map((p) => p.title.toLowerCase()))];
+  const titles = [
+    ...new Set(
+      Object.values(PROBLEMS)
+        .filter((p) => p.status === status)
+        .map((p) => p.title.toLowerCase()),
+    ),
+  ];
   return titles.join(', ');
 }
 

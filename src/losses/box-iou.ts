@@ -46,7 +46,7 @@ export interface BoxOptions {
 /** torchvision's default eps, which CIoU's IoU and distance terms always use (0.14.1). */
 const TORCHVISION_EPS = 1e-7;
 /** 4 / pi², the aspect-ratio weight of CIoU, as torchvision writes it. */
-const ASPECT_WEIGHT = 4 / Math.PI ** 2;
+const ASPECT_WEIGHT = 4 / (Math.PI * Math.PI);
 /** At most this many bad boxes are listed in one refusal. */
 const MAX_ISSUES = 10;
 
@@ -201,16 +201,16 @@ function boxPair(
     frac = (areaC - union) / ce;
     loss = 1 - (iou - frac);
   } else {
-    diag = cw ** 2 + ch ** 2 + epsIou;
+    diag = cw * cw + ch * ch + epsIou;
     dx = (x2 + x1) / 2 - (x1g + x2g) / 2;
     dy = (y2 + y1) / 2 - (y1g + y2g) / 2;
-    cd = dx ** 2 + dy ** 2;
+    cd = dx * dx + dy * dy;
     loss = 1 - iou + cd / diag;
     if (kind === 'ciou') {
       r2 = w2 / h2;
       r1 = w1 / h1;
       diff = Math.atan(r2) - Math.atan(r1);
-      const v = ASPECT_WEIGHT * diff ** 2;
+      const v = ASPECT_WEIGHT * (diff * diff);
       alpha = v / (1 - iou + v + eps); // held constant (torch.no_grad)
       loss = loss + alpha * v;
     }

@@ -21,8 +21,9 @@
 // still pushed through the log-softmax backward (0 - softmax · 0), as autograd does.
 
 import { z } from 'zod';
+import { allocFull } from '../numeric/alloc.js';
 import { type ClassLayout, classLayout, sameShape, showShape } from '../numeric/shape.js';
-import { logSoftmaxStrided } from '../numeric/stable.js';
+import { rowMax, shiftedExp } from '../numeric/stable.js';
 import { integerOption, reductionOption } from '../registry/options.js';
 import {
   type Alloc,
@@ -63,20 +64,17 @@ interface Plan {
   readonly classes: Int32Array;
 }
 
-/** lp for every element of the input, one log-softmax per position. */
-function logSoftmaxAll(x: FloatArray, layout: ClassLayout): Float64Array {
-  const { N, C, inner } = layout;
-  const lp = new Float64Array(x.length);
-  for (let n = 0; n < N; n++) {
-    for (let j = 0; j < inner; j++) logSoftmaxStrided(x, lp, n * C * inner + j, inner, C);
-  }
-  return lp;
-}
+// Each position is one pass over its C logits, whose values stay in cache: the max, one exp per
+// element (kept in a row of scratch), one log per position; then the loss and the gradient
+// from those, with softmax_c = e_c / s in place of a second exp(lp_c). W (the mean's
+// denominator) depends only on the targets, so it is summed first and the gradient is written
+// in the same pass as the loss.
 
-/** The log-softmax backward of one position: grad[k] = a[c] - exp(lp[k]) · Σ a. */
+/** The log-softmax backward of one position: grad[k] = a[c] - softmax[c] · Σ a. */
 function softmaxBackward(
   a: Float64Array,
-  lp: Float64Array,
+  e: Float64Array,
+  s: number,
   gi: FloatArray,
   base: number,
   inner: number,
@@ -84,7 +82,7 @@ function softmaxBackward(
 ): void {
   let sa = 0;
   for (let c = 0; c < C; c++) sa += a[c] as number;
-  for (let c = 0, k = base; c < C; c++, k += inner) gi[k] = (a[c] as number) - Math.exp(lp[k] as number) * sa;
+  for (let c = 0, k = base; c < C; c++, k += inner) gi[k] = (a[c] as number) - ((e[c] as number) / s) * sa;
 }
 
 function computeIndex(args: Args, opts: Options, plan: Plan, grad: GradRequest, alloc: Alloc): KernelResult {
@@ -97,78 +95,88 @@ function computeIndex(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
   const epsC = eps / C;
   const keep = 1 - eps;
   const reduction: Reduction = opts.reduction;
-  const lp = logSoftmaxAll(x, layout);
+  const none = reduction === 'none';
 
-  const out = reduction === 'none' ? alloc(M) : null;
+  let W = 0;
+  for (let p = 0; p < M; p++) {
+    const y = cls[p] as number;
+    if (y >= 0) W += w === null ? 1 : (w[y] as number);
+  }
+
+  // every element of the gradient and of the none loss is written below
+  const out = none ? allocFull(alloc, M) : null;
+  const gi = grad.wrt.includes('input') ? allocFull(alloc, x.length) : null;
+  const e = new Float64Array(C);
+  const a = smooth && gi !== null ? new Float64Array(C) : null;
+  const gamma = grad.gamma;
+  // Upstream factors of a reduced loss, as autograd forms them: the nll term receives
+  // -(g (1 - ε) / W) at lp[y] (times w[y]), the smoothing term -(g (ε / C) / W) at every lp[c]
+  // (times w[c]); a sum drops the division by W.
+  const gn = smooth ? grad.g * keep : grad.g;
+  const gs = grad.g * epsC;
+  const nllR = -(reduction === 'mean' ? gn / W : gn);
+  const smR = -(reduction === 'mean' ? gs / W : gs);
   let sumL = 0;
   let sumS = 0;
-  let W = 0;
   for (let n = 0; n < N; n++) {
     for (let j = 0; j < inner; j++) {
       const p = n * inner + j;
       const base = n * C * inner + j;
       const y = cls[p] as number;
+      const m = rowMax(x, base, inner, C);
+      const s = shiftedExp(x, base, inner, C, m, e);
+      const logS = Math.log(s);
       let l = 0;
-      let s = 0;
+      let sm = 0;
       if (y >= 0) {
         const wy = w === null ? 1 : (w[y] as number);
-        l = -(lp[base + y * inner] as number) * wy;
-        W += wy;
+        // lp = (z - m) - log s, in PyTorch's order
+        l = -((x[base + y * inner] as number) - m - logS) * wy;
         if (smooth) {
           let t = 0;
-          if (w === null) for (let c = 0, k = base; c < C; c++, k += inner) t += lp[k] as number;
-          else for (let c = 0, k = base; c < C; c++, k += inner) t += (lp[k] as number) * (w[c] as number);
-          s = -t;
+          if (w === null) for (let c = 0, k = base; c < C; c++, k += inner) t += (x[k] as number) - m - logS;
+          else for (let c = 0, k = base; c < C; c++, k += inner) t += ((x[k] as number) - m - logS) * (w[c] as number);
+          sm = -t;
         }
       }
       sumL += l;
-      sumS += s;
-      if (out !== null) out[p] = smooth ? keep * l + s * epsC : l;
+      sumS += sm;
+      if (out !== null) out[p] = smooth ? keep * l + sm * epsC : l;
+      if (gi === null) continue;
+
+      let nllG = 0;
+      let smG = 0;
+      if (y >= 0) {
+        nllG = nllR;
+        smG = smR;
+        if (none) {
+          const G = gamma === null ? 1 : (gamma[p] as number);
+          nllG = -(smooth ? G * keep : G);
+          smG = -(G * epsC);
+        }
+      }
+      if (a !== null) {
+        // label smoothing: every class receives something
+        if (y < 0) a.fill(0);
+        else if (w === null) a.fill(smG);
+        else for (let c = 0; c < C; c++) a[c] = smG * (w[c] as number);
+        if (y >= 0) a[y] = (a[y] as number) + (w === null ? nllG : (w[y] as number) * nllG);
+        softmaxBackward(a, e, s, gi, base, inner, C);
+        continue;
+      }
+      // Only the target class receives A; Σ a = A, and a[c] = 0 elsewhere (0 - x keeps the
+      // sign of zero that autograd produces).
+      const A = y >= 0 ? (w === null ? nllG : (w[y] as number) * nllG) : 0;
+      const r = 1 / s;
+      for (let c = 0, k = base; c < C; c++, k += inner) gi[k] = 0 - (e[c] as number) * r * A;
+      if (y >= 0) gi[base + y * inner] = A - (e[y] as number) * r * A;
     }
   }
   let loss: number | FloatArray;
   if (out !== null) loss = out;
   else if (reduction === 'sum') loss = smooth ? keep * sumL + sumS * epsC : sumL;
   else loss = smooth ? keep * (sumL / W) + (sumS / W) * epsC : sumL / W;
-
-  const grads: Record<string, FloatArray> = {};
-  if (grad.wrt.includes('input')) {
-    const gi = alloc(x.length);
-    const a = new Float64Array(C);
-    const gamma = grad.gamma;
-    // Upstream factors of a reduced loss, as autograd forms them: the nll term receives
-    // -(g (1 - ε) / W) at lp[y] (times w[y]), the smoothing term -(g (ε / C) / W) at every lp[c]
-    // (times w[c]); a sum drops the division by W.
-    const gn = smooth ? grad.g * keep : grad.g;
-    const gs = grad.g * epsC;
-    const nllR = -(reduction === 'mean' ? gn / W : gn);
-    const smR = -(reduction === 'mean' ? gs / W : gs);
-    for (let n = 0; n < N; n++) {
-      for (let j = 0; j < inner; j++) {
-        const p = n * inner + j;
-        const base = n * C * inner + j;
-        const y = cls[p] as number;
-        a.fill(0);
-        if (y >= 0) {
-          let nllG = nllR;
-          let smG = smR;
-          if (reduction === 'none') {
-            const G = gamma === null ? 1 : (gamma[p] as number);
-            nllG = -(smooth ? G * keep : G);
-            smG = -(G * epsC);
-          }
-          if (smooth) {
-            if (w === null) a.fill(smG);
-            else for (let c = 0; c < C; c++) a[c] = smG * (w[c] as number);
-          }
-          a[y] = (a[y] as number) + (w === null ? nllG : (w[y] as number) * nllG);
-        }
-        softmaxBackward(a, lp, gi, base, inner, C);
-      }
-    }
-    grads.input = gi;
-  }
-  return { loss, grads };
+  return { loss, grads: gi === null ? {} : { input: gi } };
 }
 
 function computeProbs(args: Args, opts: Options, plan: Plan, grad: GradRequest, alloc: Alloc): KernelResult {
@@ -183,21 +191,49 @@ function computeProbs(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
   const epsC = eps / C;
   const keep = 1 - eps;
   const reduction: Reduction = opts.reduction;
-  const lp = logSoftmaxAll(x, layout);
 
-  const out = reduction === 'none' ? alloc(M) : null;
+  const wantInput = grad.wrt.includes('input');
+  const wantTarget = grad.wrt.includes('target');
+  const wantWeight = grad.wrt.includes('weight');
+  const anyGrad = wantInput || wantTarget || wantWeight;
+  const out = reduction === 'none' ? allocFull(alloc, M) : null;
+  const gi = wantInput ? allocFull(alloc, x.length) : null;
+  const gt = wantTarget ? allocFull(alloc, x.length) : null;
+  const accW = wantWeight ? new Float64Array(C) : null;
+  const e = new Float64Array(C);
+  const a = new Float64Array(C);
+  const gamma = grad.gamma;
+  // ∂loss/∂(lp · P' · w) for one position: -Γ_i, -g, or -(g / M).
+  const reducedG = -(reduction === 'mean' ? grad.g / M : grad.g);
   let total = 0;
   for (let n = 0; n < N; n++) {
     for (let j = 0; j < inner; j++) {
+      const p = n * inner + j;
       const base = n * C * inner + j;
+      const m = rowMax(x, base, inner, C);
+      const s = shiftedExp(x, base, inner, C, m, e);
+      const logS = Math.log(s);
       let t = 0;
       for (let c = 0, k = base; c < C; c++, k += inner) {
         const pk = P[k] as number;
         const pp = smooth ? pk * keep + epsC : pk;
-        t += w === null ? (lp[k] as number) * pp : (lp[k] as number) * pp * (w[c] as number);
+        const l = (x[k] as number) - m - logS;
+        t += w === null ? l * pp : l * pp * (w[c] as number);
       }
       total += t;
-      if (out !== null) out[n * inner + j] = -t;
+      if (out !== null) out[p] = -t;
+      if (!anyGrad) continue;
+      const G = reduction === 'none' ? -(gamma === null ? 1 : (gamma[p] as number)) : reducedG;
+      for (let c = 0, k = base; c < C; c++, k += inner) {
+        const pk = P[k] as number;
+        const pp = smooth ? pk * keep + epsC : pk;
+        const l = (x[k] as number) - m - logS;
+        const gw = w === null ? G : G * (w[c] as number);
+        a[c] = gw * pp;
+        if (gt !== null) gt[k] = smooth ? gw * l * keep : gw * l;
+        if (accW !== null) accW[c] = (accW[c] as number) + G * (l * pp);
+      }
+      if (gi !== null) softmaxBackward(a, e, s, gi, base, inner, C);
     }
   }
   let loss: number | FloatArray;
@@ -205,42 +241,13 @@ function computeProbs(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
   else if (reduction === 'sum') loss = -total;
   else loss = x.length === 0 ? Number.NaN : -total / M;
 
-  const wantInput = grad.wrt.includes('input');
-  const wantTarget = grad.wrt.includes('target');
-  const wantWeight = grad.wrt.includes('weight');
   const grads: Record<string, FloatArray> = {};
-  if (wantInput || wantTarget || wantWeight) {
-    const gi = wantInput ? alloc(x.length) : null;
-    const gt = wantTarget ? alloc(x.length) : null;
-    const accW = wantWeight ? new Float64Array(C) : null;
-    const a = new Float64Array(C);
-    const gamma = grad.gamma;
-    // ∂loss/∂(lp · P' · w) for one position: -Γ_i, -g, or -(g / M).
-    const reducedG = -(reduction === 'mean' ? grad.g / M : grad.g);
-    for (let n = 0; n < N; n++) {
-      for (let j = 0; j < inner; j++) {
-        const p = n * inner + j;
-        const base = n * C * inner + j;
-        const G = reduction === 'none' ? -(gamma === null ? 1 : (gamma[p] as number)) : reducedG;
-        for (let c = 0, k = base; c < C; c++, k += inner) {
-          const pk = P[k] as number;
-          const pp = smooth ? pk * keep + epsC : pk;
-          const l = lp[k] as number;
-          const gw = w === null ? G : G * (w[c] as number);
-          a[c] = gw * pp;
-          if (gt !== null) gt[k] = smooth ? gw * l * keep : gw * l;
-          if (accW !== null) accW[c] = (accW[c] as number) + G * (l * pp);
-        }
-        if (gi !== null) softmaxBackward(a, lp, gi, base, inner, C);
-      }
-    }
-    if (gi !== null) grads.input = gi;
-    if (gt !== null) grads.target = gt;
-    if (accW !== null) {
-      const gw = alloc(C);
-      gw.set(accW);
-      grads.weight = gw;
-    }
+  if (gi !== null) grads.input = gi;
+  if (gt !== null) grads.target = gt;
+  if (accW !== null) {
+    const gw = alloc(C);
+    gw.set(accW);
+    grads.weight = gw;
   }
   return { loss, grads };
 }

@@ -21,17 +21,45 @@ const options = z.object({
 
 type Options = z.output<typeof options>;
 
+/** Which of h's three pieces applies to u: 0 (u <= -δ), 2 (u >= δ) or 1 (also for NaN); δ > 0. */
+const piece = (u: number, delta: number) => Number(!(u <= -delta)) + Number(u >= delta);
+
+// As smooth_l1_loss: both sides computed, one picked by index (no data-dependent branch), the
+// values exactly those of the branches.
 const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { delta }) => {
+  const halfDelta = 0.5 * delta;
+  const L = new Float64Array(2);
+  const H = Float64Array.of(-delta, 0, delta);
   let sum = 0;
+  if (gamma === null && out === null && gy === null && gx !== null) {
+    for (let i = 0; i < n; i++) {
+      const d = (x[i] as number) - (y[i] as number);
+      const z = Math.abs(d);
+      L[0] = delta * (z - halfDelta);
+      L[1] = 0.5 * z * z;
+      sum += L[Number(z < delta)] as number;
+      H[1] = d;
+      gx[i] = (H[piece(d, delta)] as number) * G;
+    }
+    return sum;
+  }
   for (let i = 0; i < n; i++) {
     const d = (x[i] as number) - (y[i] as number);
     const z = Math.abs(d);
-    const l = z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta);
+    L[0] = delta * (z - halfDelta);
+    L[1] = 0.5 * z * z;
+    const l = L[Number(z < delta)] as number;
     sum += l;
     if (out !== null) out[i] = l;
     const Gi = gamma === null ? G : (gamma[i] as number);
-    if (gx !== null) gx[i] = (d <= -delta ? -delta : d >= delta ? delta : d) * Gi;
-    if (gy !== null) gy[i] = (-d <= -delta ? -delta : -d >= delta ? delta : -d) * Gi;
+    if (gx !== null) {
+      H[1] = d;
+      gx[i] = (H[piece(d, delta)] as number) * Gi;
+    }
+    if (gy !== null) {
+      H[1] = -d;
+      gy[i] = (H[piece(-d, delta)] as number) * Gi;
+    }
   }
   return sum;
 };

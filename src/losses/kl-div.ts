@@ -51,6 +51,17 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_target })
     }
     return sum;
   }
+  if (gamma === null && out === null && gy === null && gx !== null) {
+    // the default request: one log per element for the loss, none for the gradient
+    const nG = -G;
+    for (let i = 0; i < n; i++) {
+      const xi = x[i] as number;
+      const yi = y[i] as number;
+      sum += (yi === 0 ? 0 : yi * Math.log(yi)) - yi * xi;
+      gx[i] = nG * yi;
+    }
+    return sum;
+  }
   for (let i = 0; i < n; i++) {
     const xi = x[i] as number;
     const yi = y[i] as number;

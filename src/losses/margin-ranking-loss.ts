@@ -14,6 +14,7 @@
 // broadcast), then broadcasts the three together.
 
 import { z } from 'zod';
+import { allocFull } from '../numeric/alloc.js';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/shape.js';
 import { numberOption, reductionOption } from '../registry/options.js';
@@ -81,15 +82,35 @@ function loop(
   g2: FloatArray | null,
   gy: FloatArray | null,
 ): number {
+  // clamp_min(v, 0) (which keeps NaN) and the where(v >= 0) of its backward, picked by index
+  // from small arrays rather than branched on: v's sign is a coin flip on real data
+  const L = new Float64Array(2);
+  const A = new Float64Array(2);
   let sum = 0;
+  if (gamma === null && out === null && g1 !== null && g2 !== null && gy === null) {
+    // the default request: a reduced loss, both scores' gradients
+    A[1] = G;
+    for (let i = 0; i < n; i++) {
+      const yi = y[i] as number;
+      const v = -yi * ((x1[i] as number) - (x2[i] as number)) + margin;
+      L[0] = v;
+      sum += L[Number(v < 0)] as number;
+      const gd = (A[Number(v >= 0)] as number) * -yi;
+      g1[i] = gd;
+      g2[i] = -gd;
+    }
+    return sum;
+  }
   for (let i = 0; i < n; i++) {
     const yi = y[i] as number;
     const d = (x1[i] as number) - (x2[i] as number);
     const v = -yi * d + margin;
-    const l = v < 0 ? 0 : v; // clamp_min(v, 0) keeps NaN
+    L[0] = v;
+    const l = L[Number(v < 0)] as number;
     sum += l;
     if (out !== null) out[i] = l;
-    const a = v >= 0 ? (gamma === null ? G : (gamma[i] as number)) : 0;
+    A[1] = gamma === null ? G : (gamma[i] as number);
+    const a = A[Number(v >= 0)] as number;
     const gd = a * -yi;
     if (g1 !== null) g1[i] = gd;
     if (g2 !== null) g2[i] = -gd;
@@ -120,9 +141,10 @@ export const marginRankingLoss = defineLoss<typeof options.shape, Plan>({
     const x1 = expandTo(t1.data, t1.shape, shape, alloc);
     const x2 = expandTo(t2.data, t2.shape, shape, alloc);
     const y = expandTo(ty.data, ty.shape, shape, alloc);
-    const buf = NAMES.map((name) => (grad.wrt.includes(name) ? alloc(n) : null));
+    // the loop writes every element of what it is given
+    const buf = NAMES.map((name) => (grad.wrt.includes(name) ? allocFull(alloc, n) : null));
     const none = opts.reduction === 'none';
-    const out = none ? alloc(n) : null;
+    const out = none ? allocFull(alloc, n) : null;
     const G = none ? 1 : upstream(opts.reduction, grad.g, n);
     const sum = loop(
       x1,

@@ -182,43 +182,41 @@ function compute(
   const M = cls.length;
   const none = opts.reduction === 'none';
 
-  const out = none ? alloc(M) : null;
-  let sum = 0;
+  // W depends only on the targets: summed first, so that the gradient (which needs it for a
+  // mean) is written in the same pass over the rows as the loss.
   let W = 0;
+  for (let p = 0; p < M; p++) {
+    const y = cls[p] as number;
+    if (y >= 0) W += w === null ? 1 : (w[y] as number);
+  }
+  const out = none ? alloc(M) : null;
+  const wantInput = grad.wrt.includes('input');
+  // -(g / W) for a mean, -g for a sum; "none" takes -Γ_i per position.
+  const gReduced = -(opts.reduction === 'mean' ? grad.g / W : grad.g);
+  const gamma = grad.gamma;
+  let sum = 0;
+  // zero-filled (a memset), then one element per position is written
+  const gi = wantInput ? alloc(x.length) : null;
   for (let n = 0; n < N; n++) {
     for (let j = 0; j < inner; j++) {
       const p = n * inner + j;
       const y = cls[p] as number;
       let l = 0;
       if (y >= 0) {
+        const k = n * C * inner + y * inner + j;
         const wy = w === null ? 1 : (w[y] as number);
-        l = -(x[n * C * inner + y * inner + j] as number) * wy;
-        W += wy;
+        l = -(x[k] as number) * wy;
+        if (gi !== null) {
+          const G = none ? -(gamma === null ? 1 : (gamma[p] as number)) : gReduced;
+          gi[k] = w === null ? G : wy * G;
+        }
       }
       sum += l;
       if (out !== null) out[p] = l;
     }
   }
   const loss = out ?? (opts.reduction === 'sum' ? sum : sum / W);
-
-  const grads: Record<string, FloatArray> = {};
-  if (grad.wrt.includes('input')) {
-    const gi = alloc(x.length);
-    // -(g / W) for a mean, -g for a sum; "none" takes -Γ_i per position.
-    const gReduced = -(opts.reduction === 'mean' ? grad.g / W : grad.g);
-    const gamma = grad.gamma;
-    for (let n = 0; n < N; n++) {
-      for (let j = 0; j < inner; j++) {
-        const p = n * inner + j;
-        const y = cls[p] as number;
-        if (y < 0) continue;
-        const G = none ? -(gamma === null ? 1 : (gamma[p] as number)) : gReduced;
-        gi[n * C * inner + y * inner + j] = w === null ? G : (w[y] as number) * G;
-      }
-    }
-    grads.input = gi;
-  }
-  return { loss, grads };
+  return { loss, grads: gi === null ? {} : { input: gi } };
 }
 
 export const nllLoss = defineLoss<typeof options.shape, ClassIndexPlan>({

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
-import { logSoftmaxStrided } from '../numeric/stable.js';
+import { rowMax, shiftedExp } from '../numeric/stable.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss, type FloatArray, type FloatTensor, type IntTensor, type Issue } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
@@ -114,38 +114,28 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
     // per-sample scratch, reused for every row
     const lp = new Float64Array(C);
     const s = new Float64Array(C);
-    const row = new Float64Array(C);
     const qOff = smoothing ? ls / C : 0;
     const qOn = smoothing ? 1 - ls + qOff : 1;
     let sum = 0;
     for (let n = 0; n < N; n++) {
       const base = n * C;
       const y = ys[n] as number;
-      for (let c = 0; c < C; c++) row[c] = zs[base + c] as number;
-      logSoftmaxStrided(row, lp, 0, 1, C);
-      // softmax as torch computes it: exp(z - max) · (1 / Σ)
-      let m = Number.NEGATIVE_INFINITY;
-      let nan = false;
-      for (let c = 0; c < C; c++) {
-        const v = row[c] as number;
-        if (v > m) m = v;
-        else if (Number.isNaN(v)) nan = true;
-      }
-      if (nan) m = Number.NaN;
-      let se = 0;
-      for (let c = 0; c < C; c++) {
-        const e = Math.exp((row[c] as number) - m);
-        s[c] = e;
-        se += e;
-      }
+      // one exp per logit: e = exp(z - max), Σ once per row; log_softmax is (z - max) - log Σ,
+      // softmax exp(z - max) · (1 / Σ) as torch computes it, and the log-softmax backward's
+      // exp(lp) is that same softmax
+      const m = rowMax(zs, base, 1, C);
+      const se = shiftedExp(zs, base, 1, C, m, s);
+      const logS = Math.log(se);
       const inv = 1 / se;
       let pt = 0;
       let lpSum = 0;
       for (let c = 0; c < C; c++) {
+        const l = (zs[base + c] as number) - m - logS;
+        lp[c] = l;
         const sc = (s[c] as number) * inv;
         s[c] = sc;
         pt += (c === y ? qOn : qOff) * sc;
-        lpSum += lp[c] as number;
+        lpSum += l;
       }
       const nll = -(lp[y] as number);
       const ce = smoothing ? (1 - ls) * nll + -lpSum * (ls / C) : nll;
@@ -167,7 +157,7 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
         const gLp = c === y ? -gOff - gOn : -gOff;
         const h = gPt * (c === y ? qOn : qOff);
         const sc = s[c] as number;
-        gz[base + c] = gLp - Math.exp(lp[c] as number) * gSum + sc * (h - hs);
+        gz[base + c] = gLp - sc * gSum + sc * (h - hs);
       }
     }
     const grads: Record<string, FloatArray> = {};

@@ -24,17 +24,46 @@ const options = z.object({
 
 type Options = z.output<typeof options>;
 
+/** Which of h's three pieces applies to u: 0 (u <= -β), 2 (else u >= β) or 1; NaN gives 1. */
+const piece = (u: number, beta: number) => Number(!(u <= -beta)) * (1 + Number(u >= beta));
+
+// Both sides of each case are computed and one is picked by index from a small array: the
+// side a real difference falls on is a coin flip, and a mispredicted branch costs more than
+// the arithmetic. The values are exactly those of the branches.
 const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { beta }) => {
+  const halfBeta = 0.5 * beta;
+  const L = new Float64Array(2);
+  const H = Float64Array.of(-1, 0, 1);
   let sum = 0;
+  if (gamma === null && out === null && gy === null && gx !== null) {
+    for (let i = 0; i < n; i++) {
+      const d = (x[i] as number) - (y[i] as number);
+      const z = Math.abs(d);
+      L[0] = z - halfBeta;
+      L[1] = (0.5 * z * z) / beta;
+      sum += L[Number(z < beta)] as number;
+      H[1] = d / beta;
+      gx[i] = (H[piece(d, beta)] as number) * G;
+    }
+    return sum;
+  }
   for (let i = 0; i < n; i++) {
     const d = (x[i] as number) - (y[i] as number);
     const z = Math.abs(d);
-    const l = z < beta ? (0.5 * z * z) / beta : z - 0.5 * beta;
+    L[0] = z - halfBeta;
+    L[1] = (0.5 * z * z) / beta;
+    const l = L[Number(z < beta)] as number;
     sum += l;
     if (out !== null) out[i] = l;
     const Gi = gamma === null ? G : (gamma[i] as number);
-    if (gx !== null) gx[i] = (d <= -beta ? -1 : d >= beta ? 1 : d / beta) * Gi;
-    if (gy !== null) gy[i] = (-d <= -beta ? -1 : -d >= beta ? 1 : -d / beta) * Gi;
+    if (gx !== null) {
+      H[1] = d / beta;
+      gx[i] = (H[piece(d, beta)] as number) * Gi;
+    }
+    if (gy !== null) {
+      H[1] = -d / beta;
+      gy[i] = (H[piece(-d, beta)] as number) * Gi;
+    }
   }
   return sum;
 };

@@ -12,6 +12,7 @@ import type {
   KernelResult,
   Reduction,
 } from '../registry/types.js';
+import { allocFull } from './alloc.js';
 import { reduced, upstream } from './reduce.js';
 import { broadcastShapes, expandTo, numel, showShape, sumTo } from './shape.js';
 
@@ -21,7 +22,7 @@ export interface PairPlan {
 }
 
 /**
- * One pass over `n` broadcast elements. Writes `L_i` to `out` (when not null), the local
+ * One pass over `n` broadcast elements. Writes every `L_i` to `out` (when not null), the local
  * gradients times the upstream factor to `ga`/`gb` (when not null), and returns `Σ L_i`.
  * The factor is `gamma[i]` when `gamma` is given (reduction "none"), else `G`.
  */
@@ -75,10 +76,11 @@ export function runPair<O extends { reduction: Reduction }>(
   const y = expandTo(tb.data, tb.shape, plan.shape, alloc);
   const wantA = grad.wrt.includes(a);
   const wantB = grad.wrt.includes(b);
-  const ga = wantA ? alloc(n) : null;
-  const gb = wantB ? alloc(n) : null;
+  // every loop writes each element of what it is given: no zero-fill needed
+  const ga = wantA ? allocFull(alloc, n) : null;
+  const gb = wantB ? allocFull(alloc, n) : null;
   const none = opts.reduction === 'none';
-  const out = none ? alloc(n) : null;
+  const out = none ? allocFull(alloc, n) : null;
   const G = none ? 1 : upstream(opts.reduction, grad.g, n);
   const sum = loop(x, y, n, G, none ? grad.gamma : null, out, ga, gb, opts);
   const grads: Record<string, FloatArray> = {};

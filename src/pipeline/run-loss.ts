@@ -4,9 +4,11 @@
 // threads, and can run anywhere else a body is at hand (LOSSES.md 3.1 gives the order).
 
 import type { z } from 'zod';
-import { decodeFloat, decodeInt, type ElementBudget, type FloatDType } from '../codec/decode.js';
-import { type Encoding, encodeTensor, jsonNumber } from '../codec/encode.js';
+import { decodeFloat, decodeInt, type ElementBudget, type ExternalB64, type FloatDType } from '../codec/decode.js';
+import { type Encoding, type Helper, JsonWriter, jsonNumber, maxTensorBytes, writeTensor } from '../codec/encode.js';
 import { type ErrorCode, type Failure, failure, type ProblemIssue, pointer } from '../errors.js';
+import type { FastAlloc } from '../numeric/alloc.js';
+import { lendFloat32, lendFloat64, releaseRequestBuffers } from '../numeric/arena.js';
 import { sameShape, showShape } from '../numeric/shape.js';
 import { envelopeSchema } from '../registry/envelope.js';
 import type { AnyLossDescriptor, Args, FloatArray, FloatTensor, IntTensor } from '../registry/types.js';
@@ -18,7 +20,9 @@ export interface Limits {
 
 export interface Success {
   readonly ok: true;
-  /** The JSON text of the response body. */
+  /** The UTF-8 JSON of the response body, in an ArrayBuffer of its own (transferable). */
+  readonly body: Uint8Array;
+  /** The same body as text (decoded on demand: tests and small callers). */
   readonly json: string;
   readonly loss: string;
   readonly elements: number;
@@ -65,17 +69,52 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function allocator(dtype: FloatDType): (n: number) => FloatArray {
-  return dtype === 'float32' ? (n) => new Float32Array(n) : (n) => new Float64Array(n);
+const alloc64: FastAlloc = Object.assign((n: number): FloatArray => lendFloat64(n), {
+  uninitialized: (n: number): FloatArray => lendFloat64(n, false),
+});
+const alloc32: FastAlloc = Object.assign((n: number): FloatArray => lendFloat32(n), {
+  uninitialized: (n: number): FloatArray => lendFloat32(n, false),
+});
+
+/**
+ * The allocator kernels receive for a request of `dtype`: zero-filled arrays lent from this
+ * thread's request buffers (src/numeric/arena.ts), given back once the response is encoded.
+ */
+export function allocator(dtype: FloatDType): FastAlloc {
+  return dtype === 'float32' ? alloc32 : alloc64;
 }
+
+/** Gives the finished request's buffers back for reuse (exported for the benchmarks). */
+export const releaseBuffers = releaseRequestBuffers;
 
 function gradFailure(index: number, message: string): Failure {
   const path = `/grad_wrt/${index}`;
   return failure('LOSSD_GRADIENT_UNAVAILABLE', `${path}: ${message}`, [{ path, message }]);
 }
 
-/** Computes one loss request. Never throws for anything a client can send. */
-export function runLoss(loss: AnyLossDescriptor, body: unknown, limits: Limits): Outcome {
+/** What the worker adds for large bodies; the pipeline is the same without them. */
+export interface Extras {
+  /** b64 values cut from the body's bytes (src/codec/body.ts), by placeholder. */
+  readonly b64?: ExternalB64;
+  /** Another worker that may write half of a large response tensor (src/pool/worker.ts). */
+  readonly helper?: Helper;
+}
+
+/**
+ * Computes one loss request. Never throws for anything a client can send, except
+ * ReparseRequired when `extras.b64` holds something only the reference path reports exactly:
+ * the caller then runs it again without.
+ */
+export function runLoss(loss: AnyLossDescriptor, body: unknown, limits: Limits, extras: Extras = {}): Outcome {
+  try {
+    return compute(loss, body, limits, extras);
+  } finally {
+    // the response exists (or the request failed): nothing reads the request's arrays any more
+    releaseRequestBuffers();
+  }
+}
+
+function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, helper }: Extras): Outcome {
   if (!isPlainObject(body)) {
     return failure('LOSSD_INVALID_REQUEST', 'the body must be a JSON object', [
       { path: '', message: 'expected a JSON object' },
@@ -94,7 +133,7 @@ export function runLoss(loss: AnyLossDescriptor, body: unknown, limits: Limits):
     const raw = env[spec.name];
     if (raw === undefined) continue;
     const path = `/${spec.name}`;
-    const d = spec.kind === 'int' ? decodeInt(raw, path, budget) : decodeFloat(raw, path, dtype, budget);
+    const d = spec.kind === 'int' ? decodeInt(raw, path, budget, b64) : decodeFloat(raw, path, dtype, budget, b64);
     if (!d.ok) return d;
     args[spec.name] = d.tensor;
   }
@@ -115,7 +154,7 @@ export function runLoss(loss: AnyLossDescriptor, body: unknown, limits: Limits):
   // grad_output is decoded like a tensor argument (step 8).
   let gradOut: FloatTensor | null = null;
   if (env.grad_output !== undefined) {
-    const d = decodeFloat(env.grad_output, '/grad_output', dtype, budget);
+    const d = decodeFloat(env.grad_output, '/grad_output', dtype, budget, b64);
     if (!d.ok) return d;
     gradOut = d.tensor;
   }
@@ -150,24 +189,45 @@ export function runLoss(loss: AnyLossDescriptor, body: unknown, limits: Limits):
   const result = loss.compute(args as Args, opts, checked.plan, { wrt, g, gamma }, allocator(dtype));
   const kernelMs = performance.now() - t0;
 
-  let json: string;
-  if (typeof result.loss === 'number') {
-    json = `{"loss":${jsonNumber(dtype === 'float32' ? Math.fround(result.loss) : result.loss)}`;
-  } else {
-    json = `{"loss":${encodeTensor(result.loss, lossShape, encoding)}`;
+  // One writer for the whole body, sized for the worst case up front (untouched pages of it
+  // cost nothing), so that it never grows while large tensors are written.
+  let capacity = 64;
+  const lossTensor = typeof result.loss === 'number' ? null : result.loss;
+  if (lossTensor !== null)
+    capacity += maxTensorBytes(lossTensor.length, lossShape.length, encoding, lossTensor.BYTES_PER_ELEMENT);
+  for (const name of wrt) {
+    const data = result.grads[name] as FloatArray;
+    capacity +=
+      16 +
+      name.length +
+      maxTensorBytes(data.length, (args[name] as FloatTensor).shape.length, encoding, data.BYTES_PER_ELEMENT);
   }
+  const out = new JsonWriter(capacity);
+  out.ascii('{"loss":');
+  if (lossTensor === null)
+    out.ascii(jsonNumber(dtype === 'float32' ? Math.fround(result.loss as number) : (result.loss as number)));
+  else writeTensor(out, lossTensor, lossShape, encoding, helper);
   if (wrt.length > 0) {
-    json += ',"grad":{';
+    out.ascii(',"grad":{');
     for (let i = 0; i < wrt.length; i++) {
       const name = wrt[i] as string;
-      const data = result.grads[name] as FloatArray;
-      const shape = (args[name] as FloatTensor).shape;
-      json += `${i > 0 ? ',' : ''}"${name}":${encodeTensor(data, shape, encoding)}`;
+      out.ascii(`${i > 0 ? ',' : ''}"${name}":`);
+      writeTensor(out, result.grads[name] as FloatArray, (args[name] as FloatTensor).shape, encoding, helper);
     }
-    json += '}';
+    out.byte(125 /* } */);
   }
-  json += '}';
+  out.byte(125 /* } */);
   let elements = 0;
   for (const t of Object.values(args)) elements += t.data.length;
-  return { ok: true, json, loss: loss.name, elements, kernelMs };
+  const bytes = out.bytes();
+  return {
+    ok: true,
+    body: bytes,
+    get json() {
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    },
+    loss: loss.name,
+    elements,
+    kernelMs,
+  };
 }

@@ -3,9 +3,16 @@
 // rather than leave it computing for nobody, and a heap limit per worker so that one huge
 // request kills its worker, not the process (piscina replaces the worker).
 
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { failure } from '../errors.js';
-import type { LossTask, Reply, Task } from './protocol.js';
+import type { HelpAnswer, HelpRequest, LossTask, Reply, Task } from './protocol.js';
+
+/** Raw bodies this large may get a second worker for their response (when the pool is idle). */
+const HELP_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Raw bodies this small run without a timeout (at most a few thousand elements). */
+const SMALL_BODY_BYTES = 16 * 1024;
 
 export interface PoolOptions {
   readonly workers: number;
@@ -66,15 +73,58 @@ export function createPool(options: PoolOptions): LossPool {
     }
   }
 
-  async function runNow(task: LossTask, timeoutMs: number): Promise<Reply> {
-    const transferList: ArrayBuffer[] = [];
-    if (task.raw) transferList.push((task.body as Uint8Array).buffer as ArrayBuffer);
+  /**
+   * A worker asks for another to write part of a large response (src/pool/worker.ts): done
+   * when no other request is in flight, declined otherwise (the asker then writes it itself).
+   * Either way the answer goes back on the port and the asker's flag is set.
+   */
+  async function help(request: HelpRequest, port: MessagePort): Promise<void> {
+    let bytes: Uint8Array | null = null;
+    if (inFlight === 1) {
+      try {
+        bytes = (await piscina.run(request.task)) as Uint8Array;
+      } catch {
+        bytes = null;
+      }
+    }
     try {
-      return (await piscina.run(task, { transferList, signal: AbortSignal.timeout(timeoutMs) })) as Reply;
+      port.postMessage({ bytes } satisfies HelpAnswer, bytes === null ? [] : [bytes.buffer as ArrayBuffer]);
+    } catch {
+      // the asker is gone (timed out): nothing to answer
+    }
+    Atomics.store(request.flag, 0, 1);
+    Atomics.notify(request.flag, 0);
+  }
+
+  async function runNow(task: LossTask, timeoutMs: number): Promise<Reply> {
+    const transferList: (ArrayBuffer | MessagePort)[] = [];
+    let small = false;
+    let channel: MessageChannel | undefined;
+    if (task.raw) {
+      const body = task.body as Uint8Array;
+      transferList.push(body.buffer as ArrayBuffer);
+      small = body.byteLength <= SMALL_BODY_BYTES;
+      // a large request alone in the pool may have its response written by two workers
+      if (body.byteLength >= HELP_BODY_BYTES && piscina.threads.length >= 2 && inFlight === 1) {
+        channel = new MessageChannel();
+        const port = channel.port2;
+        port.on('message', (request: HelpRequest) => void help(request, port));
+        transferList.push(channel.port1);
+        task = { ...task, helper: channel.port1 };
+      }
+    }
+    try {
+      // A small body cannot hold enough elements to run for long: no timer, no abort listener
+      // (they are a measurable share of a small request's cost on this thread).
+      const signal = small ? undefined : AbortSignal.timeout(timeoutMs);
+      return (await piscina.run(task, signal ? { transferList, signal } : { transferList })) as Reply;
     } catch (e) {
       if (isQueueFull(e)) return failure('LOSSD_OVERLOADED', 'the worker queue is full; retry shortly');
-      if (isAbort(e)) return failure('LOSSD_TIMEOUT', `the computation took longer than ${timeoutMs} ms and was stopped`);
+      if (isAbort(e))
+        return failure('LOSSD_TIMEOUT', `the computation took longer than ${timeoutMs} ms and was stopped`);
       return failure('LOSSD_WORKER_CRASHED', `the worker computing this request stopped: ${messageOf(e)}`);
+    } finally {
+      channel?.port2.close();
     }
   }
 
@@ -82,7 +132,9 @@ export function createPool(options: PoolOptions): LossPool {
     run,
     async ping(timeoutMs) {
       try {
-        return (await piscina.run({ kind: 'ping' } satisfies Task, { signal: AbortSignal.timeout(timeoutMs) })) === true;
+        return (
+          (await piscina.run({ kind: 'ping' } satisfies Task, { signal: AbortSignal.timeout(timeoutMs) })) === true
+        );
       } catch {
         return false;
       }

@@ -1,6 +1,7 @@
 // What crosses the thread boundary between the HTTP side and the workers: plain values only.
 // Failures are values too (structured clone drops an Error's custom fields).
 
+import type { MessagePort } from 'node:worker_threads';
 import type { Failure } from '../errors.js';
 
 /** A loss request: the raw body bytes (transferred, not copied) or an already parsed body. */
@@ -12,6 +13,35 @@ export interface LossTask {
   readonly body: Uint8Array | unknown;
   readonly raw: boolean;
   readonly maxElements: number;
+  /**
+   * Given when the pool is otherwise idle and the body is large: the worker may ask, through
+   * this port, for another worker to write half of a large response tensor (HelpRequest).
+   */
+  readonly helper?: MessagePort;
+}
+
+/** Worker → pool, on LossTask.helper: please have another worker write this part. */
+export interface HelpRequest {
+  /** The values (a SharedArrayBuffer's view) and the whole tensor's shape. */
+  readonly task: EncodeTask;
+  /** Set to 1 (and notified) once the answer has been posted back on the port. */
+  readonly flag: Int32Array;
+}
+
+/** Pool → worker, on LossTask.helper: the part's bytes, or null when no worker was free. */
+export interface HelpAnswer {
+  readonly bytes: Uint8Array | null;
+}
+
+/** Writes part of a tensor as JSON (src/codec/encode.ts writeTensorPart) for another worker. */
+export interface EncodeTask {
+  readonly kind: 'encode';
+  /** The tensor's values, in a SharedArrayBuffer (read only). */
+  readonly data: Float64Array | Float32Array;
+  readonly shape: readonly number[];
+  readonly encoding: 'nested' | 'flat';
+  readonly from: number;
+  readonly to: number;
 }
 
 /** Answers true: proves a worker is alive and taking tasks (/readyz). */
@@ -19,7 +49,7 @@ export interface PingTask {
   readonly kind: 'ping';
 }
 
-export type Task = LossTask | PingTask;
+export type Task = LossTask | PingTask | EncodeTask;
 
 export interface LossReply {
   readonly ok: true;

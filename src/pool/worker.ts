@@ -2,13 +2,33 @@
 // Dispatches by loss name through the same registry as the HTTP side, and always returns a
 // value: a thrown error would lose its fields crossing the boundary.
 
+import { setPriority } from 'node:os';
+import { isMainThread, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import Piscina from 'piscina';
+import { cutB64 } from '../codec/body.js';
+import { type ExternalB64, ReparseRequired } from '../codec/decode.js';
+import { type Helper, JsonWriter, maxTensorBytes, writeTensorPart } from '../codec/encode.js';
 import { failure } from '../errors.js';
 import { runLoss } from '../pipeline/run-loss.js';
 import { findLoss } from '../registry/index.js';
-import type { LossTask, Reply, Task } from './protocol.js';
+import type { EncodeTask, HelpAnswer, HelpRequest, LossTask, Reply, Task } from './protocol.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+// Workers yield the CPU to the main thread: under Linux the nice value belongs to the thread
+// (setpriority on the calling thread, which is what os.setPriority without a pid does), so
+// this lowers only this worker's priority (elsewhere it would lower the whole process's: not
+// done there). An idle core is still all theirs; but when the event
+// loop (and V8's collector on it) needs to run, it runs now rather than a time slice later.
+// Measured in bench/http/event-loop.bench.ts: /healthz p99 under load (README section).
+const WORKER_NICE = 10;
+if (!isMainThread && process.platform === 'linux') {
+  try {
+    setPriority(WORKER_NICE);
+  } catch {
+    // not permitted, or not supported: run at the process's priority
+  }
+}
 
 /** Hands `value` back with `body`'s buffer transferred rather than copied. */
 class Transfer {
@@ -24,7 +44,9 @@ class Transfer {
   }
 }
 
-function parseBody(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; message: string } {
+type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
+
+function parseText(bytes: Uint8Array): Parsed {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -38,35 +60,111 @@ function parseBody(bytes: Uint8Array): { ok: true; value: unknown } | { ok: fals
   }
 }
 
-/** JSON text → bytes in a fresh (never pooled) buffer that can be transferred. */
-function utf8(json: string): Uint8Array {
-  const out = Buffer.allocUnsafeSlow(Buffer.byteLength(json));
-  out.write(json);
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
-
-function runLossTask(task: LossTask): Reply | Transfer {
-  const loss = findLoss(task.loss);
-  if (loss === undefined) return failure('LOSSD_UNKNOWN_LOSS', `no loss named "${task.loss}"`);
-  let body: unknown = task.body;
-  if (task.raw) {
-    const parsed = parseBody(task.body as Uint8Array);
-    if (!parsed.ok) return failure('LOSSD_MALFORMED_JSON', `the body is not valid JSON: ${parsed.message}`, [{ path: '', message: parsed.message }]);
-    body = parsed.value;
+/**
+ * The body as JSON, and the b64 values cut from its bytes (src/codec/body.ts) when it is large;
+ * anything the cut version cannot parse is parsed again whole, for the usual error.
+ */
+function parseBody(bytes: Uint8Array): Parsed & { b64?: ExternalB64 } {
+  const cut = cutB64(bytes);
+  if (cut !== null) {
+    const parsed = parseText(cut.text);
+    if (parsed.ok) return { ...parsed, b64: cut.b64 };
   }
-  const out = runLoss(loss, body, { maxElements: task.maxElements });
-  if (!out.ok) return out;
-  const bytes = utf8(out.json);
-  const reply: Reply = { ok: true, body: bytes, loss: out.loss, elements: out.elements, kernelMs: out.kernelMs };
-  return Piscina.move(new Transfer(reply, [bytes.buffer as ArrayBuffer])) as unknown as Transfer;
+  return parseText(bytes);
 }
 
-export default function handle(task: Task): Reply | Transfer | true {
-  if (task.kind === 'ping') return true;
+/**
+ * One loss task to its reply: the whole pipeline, in whichever thread calls it (a worker, or
+ * the pool's inline path for small bodies). Never throws.
+ */
+export function runTask(task: LossTask): Reply {
   try {
-    return runLossTask(task);
+    const loss = findLoss(task.loss);
+    if (loss === undefined) return failure('LOSSD_UNKNOWN_LOSS', `no loss named "${task.loss}"`);
+    const limits = { maxElements: task.maxElements };
+    let out: ReturnType<typeof runLoss>;
+    if (task.raw) {
+      const parsed = parseBody(task.body as Uint8Array);
+      if (!parsed.ok)
+        return failure('LOSSD_MALFORMED_JSON', `the body is not valid JSON: ${parsed.message}`, [
+          { path: '', message: parsed.message },
+        ]);
+      try {
+        const helper = task.helper === undefined ? undefined : helperOn(task.helper);
+        out = runLoss(loss, parsed.value, limits, { b64: parsed.b64, helper });
+      } catch (e) {
+        if (!(e instanceof ReparseRequired)) throw e;
+        // b64 text cut from the bytes was not plain base64: the reference path reports it
+        const whole = parseText(task.body as Uint8Array);
+        if (!whole.ok)
+          return failure('LOSSD_MALFORMED_JSON', `the body is not valid JSON: ${whole.message}`, [
+            { path: '', message: whole.message },
+          ]);
+        out = runLoss(loss, whole.value, limits);
+      }
+    } else {
+      out = runLoss(loss, task.body, limits);
+    }
+    if (!out.ok) return out;
+    // the body's bytes are in a buffer of their own (never pooled): transferable
+    return { ok: true, body: out.body, loss: out.loss, elements: out.elements, kernelMs: out.kernelMs };
   } catch (e) {
     // A fault of lossd itself, never of the request: report it as a value.
     return failure('LOSSD_INTERNAL', `internal error in ${task.loss}: ${(e as Error)?.message ?? String(e)}`);
   }
+}
+
+/** Tensors this large are shared with a free worker (half each), when the pool offers one. */
+const HELP_MIN_ELEMENTS = 1 << 18;
+/** How long to wait for the other half before writing it here after all. */
+const HELP_WAIT_MS = 10_000;
+
+/**
+ * A Helper (src/codec/encode.ts) that asks the pool, through `port`, for another worker to
+ * write part of a tensor: the part's values are copied into a SharedArrayBuffer, the request
+ * posted, and the answer (its bytes, transferred) received synchronously once the pool has set
+ * the flag. Whatever happens (no free worker, no answer in time), the part gets written: by
+ * this thread if not by the other, into the same bytes.
+ */
+function helperOn(port: MessagePort): Helper {
+  return {
+    minElements: HELP_MIN_ELEMENTS,
+    start(data, shape, encoding, from, to) {
+      const flat = encoding === 'flat' || shape.length === 1;
+      const inner = flat ? 1 : data.length / (shape[0] as number);
+      const part =
+        data instanceof Float32Array
+          ? new Float32Array(new SharedArrayBuffer((to - from) * inner * 4))
+          : new Float64Array(new SharedArrayBuffer((to - from) * inner * 8));
+      part.set(data.subarray(from * inner, to * inner));
+      const partShape = flat ? [part.length] : [to - from, ...shape.slice(1)];
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const request: HelpRequest = {
+        task: { kind: 'encode', data: part, shape: partShape, encoding, from: 0, to: to - from },
+        flag,
+      };
+      port.postMessage(request);
+      return () => {
+        Atomics.wait(flag, 0, 0, HELP_WAIT_MS);
+        const answer = receiveMessageOnPort(port)?.message as HelpAnswer | undefined;
+        return answer?.bytes ?? null;
+      };
+    },
+  };
+}
+
+/** Another worker's request: part of a tensor, as JSON bytes (transferred back). */
+function encodePart(task: EncodeTask): Uint8Array {
+  const out = new JsonWriter(maxTensorBytes(task.data.length, task.shape.length, task.encoding));
+  writeTensorPart(out, task.data, task.shape, task.encoding, task.from, task.to);
+  return out.bytes();
+}
+
+export default function handle(task: Task): Reply | Transfer | Uint8Array | true {
+  if (task.kind === 'ping') return true;
+  if (task.kind === 'encode') return Piscina.move(encodePart(task)) as unknown as Uint8Array;
+  const reply = runTask(task);
+  if (!reply.ok) return reply;
+  // the reply's bytes move back to the main thread rather than being copied
+  return Piscina.move(new Transfer(reply, [reply.body.buffer as ArrayBuffer])) as unknown as Transfer;
 }

@@ -14,7 +14,9 @@ export const lossInfoSchema = z.object({
   args: z.array(
     z.object({
       name: z.string(),
-      kind: z.enum(['float', 'int', 'float-or-int']).describe('float, integer (indices, lengths), or decided by shape.'),
+      kind: z
+        .enum(['float', 'int', 'float-or-int'])
+        .describe('float, integer (indices, lengths), or decided by shape.'),
       required: z.boolean(),
       differentiable: z.boolean().describe('PyTorch can differentiate it in at least one use.'),
       differentiable_when: z.string().optional().describe('When differentiability depends on the request.'),

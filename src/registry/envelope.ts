@@ -18,7 +18,9 @@ export const gradWrtSchema = z
 
 export const gradOutputSchema = tensorSchema
   .optional()
-  .describe('Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones.');
+  .describe(
+    'Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones.',
+  );
 
 /** Keys that every loss request may carry besides its tensors and options. */
 export const COMMON_KEYS = ['grad_wrt', 'grad_output', 'encoding', 'dtype'] as const;

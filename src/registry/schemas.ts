@@ -68,8 +68,7 @@ export const TENSOR_COMPONENTS: Record<string, Record<string, unknown>> = {
 
 /** A tensor in any of API.md's three forms; the elements are the decoder's business. */
 export const tensorSchema = z.custom<unknown>(
-  (v) =>
-    typeof v === 'number' || typeof v === 'string' || Array.isArray(v) || (v !== null && typeof v === 'object'),
+  (v) => typeof v === 'number' || typeof v === 'string' || Array.isArray(v) || (v !== null && typeof v === 'object'),
   { message: 'expected a tensor: a number, nested arrays, or an object with shape and data or b64' },
 );
 schemaRegistry.add(tensorSchema, {

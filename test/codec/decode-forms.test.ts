@@ -14,7 +14,17 @@ function ok<T>(d: { ok: true; tensor: T } | { ok: false }) {
 
 describe('decodeFloat', () => {
   it('reads nested arrays with their shape, a bare number as 0-d', () => {
-    const t = ok(decodeFloat([[1, 2, 3], [4, 5, 6]], '/input', 'float64', budget()));
+    const t = ok(
+      decodeFloat(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        '/input',
+        'float64',
+        budget(),
+      ),
+    );
     expect(t.shape).toEqual([2, 3]);
     expect([...t.data]).toEqual([1, 2, 3, 4, 5, 6]);
     expect(ok(decodeFloat(2.5, '/input', 'float64', budget())).shape).toEqual([]);
@@ -40,7 +50,9 @@ describe('decodeFloat', () => {
 
   it('widens float32 and integer b64 data in a float64 request', () => {
     const f32 = Buffer.from(Float32Array.of(0.1).buffer).toString('base64');
-    expect(ok(decodeFloat({ shape: [1], dtype: 'float32', b64: f32 }, '/x', 'float64', budget())).data[0]).toBe(Math.fround(0.1));
+    expect(ok(decodeFloat({ shape: [1], dtype: 'float32', b64: f32 }, '/x', 'float64', budget())).data[0]).toBe(
+      Math.fround(0.1),
+    );
     const i64 = Buffer.from(BigInt64Array.of(-7n).buffer).toString('base64');
     expect(ok(decodeFloat({ shape: [], dtype: 'int64', b64: i64 }, '/x', 'float64', budget())).data[0]).toBe(-7);
   });

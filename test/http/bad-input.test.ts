@@ -2,7 +2,7 @@
 // JSON Pointer, and the very next good request on the same server is answered correctly.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, request, type RunningServer, startServer } from '../helpers/server.js';
+import { postJson, type RunningServer, request, startServer } from '../helpers/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -50,11 +50,35 @@ const cases: Array<[string, string, unknown, number, string]> = [
   ['a non-number element', 'mse_loss', { input: [1, 'one'], target: 1 }, 400, '/input/1'],
   ['a non-finite spelling that API.md does not allow', 'mse_loss', { input: [1, 'nan'], target: 1 }, 400, '/input/1'],
   ['null where a tensor is expected', 'mse_loss', { input: null, target: 1 }, 400, '/input'],
-  ['a flat tensor whose data does not fill its shape', 'mse_loss', { input: { shape: [2, 2], data: [1, 2, 3] }, target: 1 }, 400, '/input/data'],
+  [
+    'a flat tensor whose data does not fill its shape',
+    'mse_loss',
+    { input: { shape: [2, 2], data: [1, 2, 3] }, target: 1 },
+    400,
+    '/input/data',
+  ],
   ['a negative dimension', 'mse_loss', { input: { shape: [-1], data: [] }, target: 1 }, 400, '/input/shape/0'],
-  ['a b64 tensor with the wrong byte length', 'mse_loss', { input: { shape: [2], dtype: 'float64', b64: 'AAAAAAAA8D8=' }, target: 1 }, 400, '/input/b64'],
-  ['a b64 tensor without dtype', 'mse_loss', { input: { shape: [1], b64: 'AAAAAAAA8D8=' }, target: 1 }, 400, '/input/dtype'],
-  ['text that is not base64', 'mse_loss', { input: { shape: [1], dtype: 'float64', b64: '!!!!!!!!!!!=' }, target: 1 }, 400, '/input/b64'],
+  [
+    'a b64 tensor with the wrong byte length',
+    'mse_loss',
+    { input: { shape: [2], dtype: 'float64', b64: 'AAAAAAAA8D8=' }, target: 1 },
+    400,
+    '/input/b64',
+  ],
+  [
+    'a b64 tensor without dtype',
+    'mse_loss',
+    { input: { shape: [1], b64: 'AAAAAAAA8D8=' }, target: 1 },
+    400,
+    '/input/dtype',
+  ],
+  [
+    'text that is not base64',
+    'mse_loss',
+    { input: { shape: [1], dtype: 'float64', b64: '!!!!!!!!!!!=' }, target: 1 },
+    400,
+    '/input/b64',
+  ],
   ['a rank above 8', 'mse_loss', { input: [[[[[[[[[1]]]]]]]]], target: 1 }, 400, '/input'],
   ['an option out of range (beta < 0)', 'smooth_l1_loss', { ...good, beta: -1 }, 400, '/beta'],
   ['an option of the wrong type', 'mse_loss', { ...good, reduction: 1 }, 400, '/reduction'],
@@ -62,14 +86,38 @@ const cases: Array<[string, string, unknown, number, string]> = [
   ['an unknown dtype', 'mse_loss', { ...good, dtype: 'float16' }, 400, '/dtype'],
   ['an unknown encoding', 'mse_loss', { ...good, encoding: 'csv' }, 400, '/encoding'],
   ['shapes that do not broadcast', 'mse_loss', { input: [1, 2], target: [1, 2, 3] }, 400, '/target'],
-  ['a gradient of an argument the loss does not have', 'mse_loss', { ...good, grad_wrt: ['weight'] }, 400, '/grad_wrt/0'],
+  [
+    'a gradient of an argument the loss does not have',
+    'mse_loss',
+    { ...good, grad_wrt: ['weight'] },
+    400,
+    '/grad_wrt/0',
+  ],
   ['a gradient asked twice', 'mse_loss', { ...good, grad_wrt: ['input', 'input'] }, 400, '/grad_wrt/1'],
   ['grad_wrt that is not a list of names', 'mse_loss', { ...good, grad_wrt: 'input' }, 400, '/grad_wrt'],
   ['a grad_output of the wrong shape', 'mse_loss', { ...good, grad_output: [1, 2] }, 400, '/grad_output'],
-  ['a tensor grad_output for a "none" loss of another shape', 'mse_loss', { ...good, reduction: 'none', grad_output: 1 }, 400, '/grad_output'],
-  ['a __proto__ key (prototype poisoning)', 'mse_loss', JSON.parse('{"input":[1],"target":[1],"__proto__":{"polluted":1}}'), 400, '/__proto__'],
+  [
+    'a tensor grad_output for a "none" loss of another shape',
+    'mse_loss',
+    { ...good, reduction: 'none', grad_output: 1 },
+    400,
+    '/grad_output',
+  ],
+  [
+    'a __proto__ key (prototype poisoning)',
+    'mse_loss',
+    JSON.parse('{"input":[1],"target":[1],"__proto__":{"polluted":1}}'),
+    400,
+    '/__proto__',
+  ],
   ['a constructor key', 'mse_loss', { ...good, constructor: { prototype: { polluted: 1 } } }, 400, '/constructor'],
-  ['an unknown member in a tensor object', 'mse_loss', { input: { shape: [1], data: [1], __proto__x: 1 }, target: 1 }, 400, '/input/__proto__x'],
+  [
+    'an unknown member in a tensor object',
+    'mse_loss',
+    { input: { shape: [1], data: [1], __proto__x: 1 }, target: 1 },
+    400,
+    '/input/__proto__x',
+  ],
 ];
 
 describe('a bad request is a 4xx problem that names the path, and the next request is fine', () => {
@@ -85,7 +133,10 @@ describe('a bad request is a 4xx problem that names the path, and the next reque
   });
 
   it('a body that is not UTF-8 is a 400', async () => {
-    expectProblem(await request(`${server.url}/v1/losses/mse_loss`, { body: Uint8Array.of(0x7b, 0xff, 0xfe, 0x7d) }), 400);
+    expectProblem(
+      await request(`${server.url}/v1/losses/mse_loss`, { body: Uint8Array.of(0x7b, 0xff, 0xfe, 0x7d) }),
+      400,
+    );
     await expectGoodRequestStillAnswered();
   });
 
@@ -126,8 +177,22 @@ describe('a bad request is a 4xx problem that names the path, and the next reque
   });
 
   it('tensors over the element limit are a 413', async () => {
-    expectProblem(await postJson(server.url, '/v1/losses/mse_loss', { input: { shape: [1001], dtype: 'float64', b64: 'AAAA' }, target: 1 }), 413, '/input');
-    expectProblem(await postJson(server.url, '/v1/losses/mse_loss', { input: new Array(600).fill(1), target: new Array(600).fill(1) }), 413, '/target');
+    expectProblem(
+      await postJson(server.url, '/v1/losses/mse_loss', {
+        input: { shape: [1001], dtype: 'float64', b64: 'AAAA' },
+        target: 1,
+      }),
+      413,
+      '/input',
+    );
+    expectProblem(
+      await postJson(server.url, '/v1/losses/mse_loss', {
+        input: new Array(600).fill(1),
+        target: new Array(600).fill(1),
+      }),
+      413,
+      '/target',
+    );
     await expectGoodRequestStillAnswered();
   });
 });

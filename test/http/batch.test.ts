@@ -23,8 +23,12 @@ describe('POST /v1/batch', () => {
     const { results } = answer.body as { results: Array<Record<string, unknown>> };
     expect(results).toHaveLength(4);
     expect(results[0]).toEqual({ loss: 2.5, grad: { input: [1, 2] } });
-    expect(results[1]).toMatchObject({ error: { status: 404, code: 'LOSSD_UNKNOWN_LOSS', errors: [{ path: '/items/1/loss' }] } });
-    expect(results[2]).toMatchObject({ error: { status: 400, code: 'LOSSD_INVALID_TENSOR', errors: [{ path: '/items/2/input/1' }] } });
+    expect(results[1]).toMatchObject({
+      error: { status: 404, code: 'LOSSD_UNKNOWN_LOSS', errors: [{ path: '/items/1/loss' }] },
+    });
+    expect(results[2]).toMatchObject({
+      error: { status: 400, code: 'LOSSD_INVALID_TENSOR', errors: [{ path: '/items/2/input/1' }] },
+    });
     expect(results[3]).toEqual({ loss: 2.5, grad: { input: { shape: [1], data: [1] } } });
     const { loss: _name, ...firstBody } = items[0] as Record<string, unknown>;
     const single = await postJson(server.url, '/v1/losses/mse', firstBody);
@@ -39,7 +43,9 @@ describe('POST /v1/batch', () => {
   });
 
   it('refuses more tensor elements in all than the limit with a 413', async () => {
-    const items = [{ loss: 'mse', input: { shape: [60], dtype: 'float64', b64: 'AAAA' }, target: { shape: [60], data: [] } }];
+    const items = [
+      { loss: 'mse', input: { shape: [60], dtype: 'float64', b64: 'AAAA' }, target: { shape: [60], data: [] } },
+    ];
     const answer = await postJson(server.url, '/v1/batch', { items });
     expect(answer.status).toBe(413);
   });

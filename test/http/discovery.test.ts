@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOSSES } from '../../src/registry/index.js';
-import { request, type RunningServer, startServer } from '../helpers/server.js';
+import { type RunningServer, request, startServer } from '../helpers/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {

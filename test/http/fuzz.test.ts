@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOSSES } from '../../src/registry/index.js';
 import { loadGolden } from '../helpers/golden.js';
-import { postJson, request, type RunningServer, startServer } from '../helpers/server.js';
+import { postJson, type RunningServer, request, startServer } from '../helpers/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -31,8 +31,15 @@ async function expectGoodAnswer() {
 /** A JSON value to put somewhere unexpected: anything JSON can say, plus tensor-shaped traps. */
 const hostile = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
-  fc.record({ shape: fc.array(fc.integer({ min: -3, max: 1e9 }), { maxLength: 10 }), data: fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 5 }) }),
-  fc.record({ shape: fc.array(fc.nat(5), { maxLength: 4 }), dtype: fc.constantFrom('float32', 'float64', 'int32', 'int64', 'int8'), b64: fc.base64String({ maxLength: 64 }) }),
+  fc.record({
+    shape: fc.array(fc.integer({ min: -3, max: 1e9 }), { maxLength: 10 }),
+    data: fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 5 }),
+  }),
+  fc.record({
+    shape: fc.array(fc.nat(5), { maxLength: 4 }),
+    dtype: fc.constantFrom('float32', 'float64', 'int32', 'int64', 'int8'),
+    b64: fc.base64String({ maxLength: 64 }),
+  }),
   fc.constantFrom('NaN', 'Infinity', '-Infinity', null, [], [[]], [[1], 2], 1e308, -0, 2 ** 31, -(2 ** 31) - 1, 1.5),
 );
 
@@ -70,11 +77,31 @@ describe('hostile input never produces a 5xx', () => {
   });
 
   it('options and grad_output swapped for random values', async () => {
-    const optionKeys = ['reduction', 'beta', 'delta', 'margin', 'ignore_index', 'label_smoothing', 'log_target', 'p', 'eps', 'blank', 'grad_wrt', 'grad_output', 'encoding', 'dtype'];
+    const optionKeys = [
+      'reduction',
+      'beta',
+      'delta',
+      'margin',
+      'ignore_index',
+      'label_smoothing',
+      'log_target',
+      'p',
+      'eps',
+      'blank',
+      'grad_wrt',
+      'grad_output',
+      'encoding',
+      'dtype',
+    ];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...requests), fc.constantFrom(...optionKeys), hostile, async (golden, key, value) => {
-        await expectSafe(`/v1/losses/${golden.loss}`, JSON.stringify({ ...golden.body, [key]: value }));
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...requests),
+        fc.constantFrom(...optionKeys),
+        hostile,
+        async (golden, key, value) => {
+          await expectSafe(`/v1/losses/${golden.loss}`, JSON.stringify({ ...golden.body, [key]: value }));
+        },
+      ),
       { numRuns: 400 },
     );
     await expectGoodAnswer();
@@ -90,7 +117,11 @@ describe('hostile input never produces a 5xx', () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom(...requests), hostile), { maxLength: 5 }), async (items) => {
-        const body = { items: items.map(([g, v], i) => (i % 2 ? { loss: g.loss, ...g.body, input: v } : { loss: g.loss, ...g.body })) };
+        const body = {
+          items: items.map(([g, v], i) =>
+            i % 2 ? { loss: g.loss, ...g.body, input: v } : { loss: g.loss, ...g.body },
+          ),
+        };
         await expectSafe('/v1/batch', JSON.stringify(body));
       }),
       { numRuns: 100 },

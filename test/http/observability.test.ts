@@ -2,7 +2,7 @@
 // response (an incoming x-request-id is honoured); liveness and readiness.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, request, type RunningServer, startServer } from '../helpers/server.js';
+import { postJson, type RunningServer, request, startServer } from '../helpers/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -42,7 +42,9 @@ describe('operations', () => {
     expect(answer.contentType).toMatch(/^text\/plain/);
     const text = answer.text;
     expect(text).toMatch(/lossd_http_requests_total\{route="\/v1\/losses\/mse",loss="mse_loss",status="200"\} 1/);
-    expect(text).toMatch(/lossd_http_request_duration_seconds_bucket\{le="[^"]+",route="\/v1\/losses\/mse",loss="mse_loss",status="200"\}/);
+    expect(text).toMatch(
+      /lossd_http_request_duration_seconds_bucket\{le="[^"]+",route="\/v1\/losses\/mse",loss="mse_loss",status="200"\}/,
+    );
     expect(text).toMatch(/lossd_kernel_duration_seconds_count\{loss="mse_loss"\} 1/);
     expect(text).toMatch(/lossd_tensor_elements_total\{loss="mse_loss"\} 6/);
     expect(text).toMatch(/lossd_rejected_requests_total\{reason="LOSSD_INVALID_TENSOR"\} 1/);

@@ -2,7 +2,7 @@
 // with application/problem+json; health, readiness and metrics stay open.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request, type RunningServer, startServer } from '../helpers/server.js';
+import { type RunningServer, request, startServer } from '../helpers/server.js';
 
 const body = JSON.stringify({ input: [1, 2], target: [0, 0] });
 
@@ -21,12 +21,18 @@ describe('with LOSSD_API_KEY set', () => {
   });
 
   it('refuses a wrong token', async () => {
-    const answer = await request(`${server.url}/v1/losses/mse_loss`, { body, headers: { authorization: 'Bearer nope' } });
+    const answer = await request(`${server.url}/v1/losses/mse_loss`, {
+      body,
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(answer.status).toBe(401);
   });
 
   it('answers with the right token', async () => {
-    const answer = await request(`${server.url}/v1/losses/mse_loss`, { body, headers: { authorization: 'Bearer s3cret' } });
+    const answer = await request(`${server.url}/v1/losses/mse_loss`, {
+      body,
+      headers: { authorization: 'Bearer s3cret' },
+    });
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ loss: 2.5, grad: { input: [1, 2] } });
   });

@@ -26,11 +26,21 @@ const b64 = (xs: number[]) => Buffer.from(Float64Array.from(xs).buffer).toString
 const seedBodies = fc.oneof(
   ...(['l1_loss', 'smooth_l1_loss', 'mse_loss', 'kl_div'] as const).map((loss) =>
     fc
-      .array(fc.tuple(fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: 0.05, max: 3, noNaN: true })), { minLength: 1, maxLength: 12 })
-      .map((pairs) => ({ loss, body: { input: pairs.map((p) => p[0]), target: pairs.map((p) => p[1]) } as Record<string, unknown> })),
+      .array(fc.tuple(fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: 0.05, max: 3, noNaN: true })), {
+        minLength: 1,
+        maxLength: 12,
+      })
+      .map((pairs) => ({
+        loss,
+        body: { input: pairs.map((p) => p[0]), target: pairs.map((p) => p[1]) } as Record<string, unknown>,
+      })),
   ),
   fc
-    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 5 }), fc.array(fc.double({ min: -4, max: 4, noNaN: true }), { minLength: 20, maxLength: 20 }))
+    .tuple(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 2, max: 5 }),
+      fc.array(fc.double({ min: -4, max: 4, noNaN: true }), { minLength: 20, maxLength: 20 }),
+    )
     .map(([n, c, xs]) => ({
       loss: 'cross_entropy',
       body: {
@@ -39,7 +49,11 @@ const seedBodies = fc.oneof(
       } as Record<string, unknown>,
     })),
   fc
-    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 5 }), fc.array(fc.double({ min: -4, max: 0, noNaN: true }), { minLength: 20, maxLength: 20 }))
+    .tuple(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 2, max: 5 }),
+      fc.array(fc.double({ min: -4, max: 0, noNaN: true }), { minLength: 20, maxLength: 20 }),
+    )
     .map(([n, c, xs]) => ({
       loss: 'nll_loss',
       body: {
@@ -48,10 +62,22 @@ const seedBodies = fc.oneof(
       } as Record<string, unknown>,
     })),
   fc
-    .array(fc.tuple(fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -3, max: 3, noNaN: true }), fc.constantFrom(1, -1)), { minLength: 1, maxLength: 12 })
+    .array(
+      fc.tuple(
+        fc.double({ min: -3, max: 3, noNaN: true }),
+        fc.double({ min: -3, max: 3, noNaN: true }),
+        fc.constantFrom(1, -1),
+      ),
+      { minLength: 1, maxLength: 12 },
+    )
     .map((t) => ({
       loss: 'margin_ranking_loss',
-      body: { input1: t.map((x) => x[0]), input2: t.map((x) => x[1]), target: t.map((x) => x[2]), margin: 0.1 } as Record<string, unknown>,
+      body: {
+        input1: t.map((x) => x[0]),
+        input2: t.map((x) => x[1]),
+        target: t.map((x) => x[2]),
+        margin: 0.1,
+      } as Record<string, unknown>,
     })),
 );
 
@@ -82,7 +108,8 @@ describe('runLoss', () => {
         const f64 = run(loss, { ...body, reduction: 'none' });
         const f32 = run(loss, { ...body, reduction: 'none', dtype: 'float32' });
         expectClose(values(f32.loss), values(f64.loss), 1e-5, 1e-6);
-        for (const [arg, g] of Object.entries(f64.grad ?? {})) expectClose(values(f32.grad?.[arg]), values(g), 1e-5, 1e-6);
+        for (const [arg, g] of Object.entries(f64.grad ?? {}))
+          expectClose(values(f32.grad?.[arg]), values(g), 1e-5, 1e-6);
       }),
       { numRuns: 200 },
     );
@@ -93,15 +120,27 @@ describe('runLoss', () => {
     const loss = r.loss as { dtype: string; b64: string };
     expect(loss.dtype).toBe('float32');
     expect(Buffer.from(loss.b64, 'base64').length).toBe(4);
-    expect(run('mse_loss', { input: [0.1], target: [0], dtype: 'float32' }).loss).toBe(Math.fround(Math.fround(0.1) ** 2));
+    expect(run('mse_loss', { input: [0.1], target: [0], dtype: 'float32' }).loss).toBe(
+      Math.fround(Math.fround(0.1) ** 2),
+    );
   });
 
   it('computes the same numbers whatever the input form and response encoding', () => {
     const x = [0.5, -1.25, 3];
     const y = [1, 2, -0.5];
     const nested = run('smooth_l1_loss', { input: x, target: y, reduction: 'none' });
-    const flat = run('smooth_l1_loss', { input: { shape: [3], data: x }, target: { shape: [3], dtype: 'float64', b64: b64(y) }, reduction: 'none', encoding: 'flat' });
-    const binary = run('smooth_l1_loss', { input: { shape: [3], dtype: 'float64', b64: b64(x) }, target: y, reduction: 'none', encoding: 'b64' });
+    const flat = run('smooth_l1_loss', {
+      input: { shape: [3], data: x },
+      target: { shape: [3], dtype: 'float64', b64: b64(y) },
+      reduction: 'none',
+      encoding: 'flat',
+    });
+    const binary = run('smooth_l1_loss', {
+      input: { shape: [3], dtype: 'float64', b64: b64(x) },
+      target: y,
+      reduction: 'none',
+      encoding: 'b64',
+    });
     for (const r of [flat, binary]) {
       expect(values(r.loss)).toEqual(values(nested.loss));
       expect(values(r.grad?.input)).toEqual(values(nested.grad?.input));
@@ -114,7 +153,12 @@ describe('runLoss', () => {
         const one = run(loss, body);
         const scaled = run(loss, { ...body, grad_output: g });
         for (const [arg, t] of Object.entries(one.grad ?? {})) {
-          expectClose(values(scaled.grad?.[arg]), values(t).map((v) => v * g), 1e-12, 1e-12);
+          expectClose(
+            values(scaled.grad?.[arg]),
+            values(t).map((v) => v * g),
+            1e-12,
+            1e-12,
+          );
         }
       }),
       { numRuns: 100 },
@@ -129,6 +173,8 @@ describe('runLoss', () => {
 
   it('returns no grad member for grad_wrt [] and every asked gradient otherwise', () => {
     expect(run('mse_loss', { input: [1], target: [0], grad_wrt: [] })).toEqual({ loss: 1 });
-    expect(Object.keys(run('mse_loss', { input: [1], target: [0], grad_wrt: ['target', 'input'] }).grad ?? {})).toEqual(['target', 'input']);
+    expect(Object.keys(run('mse_loss', { input: [1], target: [0], grad_wrt: ['target', 'input'] }).grad ?? {})).toEqual(
+      ['target', 'input'],
+    );
   });
 });

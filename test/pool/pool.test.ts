@@ -35,13 +35,19 @@ describe('the worker pool', () => {
 
   it('returns failures as plain values with their code and path', async () => {
     const p = open();
-    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: { input: [1, 'x'], target: 1 }, raw: false, maxElements: 100 }, 10_000);
+    const reply = await p.run(
+      { kind: 'loss', loss: 'mse_loss', body: { input: [1, 'x'], target: 1 }, raw: false, maxElements: 100 },
+      10_000,
+    );
     expect(reply).toMatchObject({ ok: false, code: 'LOSSD_INVALID_TENSOR', errors: [{ path: '/input/1' }] });
   });
 
   it('refuses work at once when the queue is full, without losing the queued tasks', async () => {
     const p = open({ maxQueue: 1 });
-    const slow = bytes({ input: { shape: [2_000_000], dtype: 'float64', b64: Buffer.alloc(16_000_000).toString('base64') }, target: 0 });
+    const slow = bytes({
+      input: { shape: [2_000_000], dtype: 'float64', b64: Buffer.alloc(16_000_000).toString('base64') },
+      target: 0,
+    });
     const tasks = Array.from({ length: 10 }, () =>
       p.run({ kind: 'loss', loss: 'mse_loss', body: slow.slice(), raw: true, maxElements: 1e8 }, 60_000),
     );
@@ -54,7 +60,10 @@ describe('the worker pool', () => {
 
   it('stops a computation that runs past its time limit', async () => {
     const p = open();
-    const big = { input: { shape: [8_000_000], dtype: 'float64', b64: Buffer.alloc(64_000_000).toString('base64') }, target: 0 };
+    const big = {
+      input: { shape: [8_000_000], dtype: 'float64', b64: Buffer.alloc(64_000_000).toString('base64') },
+      target: 0,
+    };
     const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: big, raw: false, maxElements: 1e8 }, 1);
     expect(reply).toMatchObject({ ok: false, code: 'LOSSD_TIMEOUT' });
     expect(await p.ping(5_000)).toBe(true);
@@ -65,7 +74,10 @@ describe('the worker pool', () => {
     const huge = new TextEncoder().encode(`{"input":[${'1.5,'.repeat(3_000_000)}1],"target":0}`);
     const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: huge, raw: true, maxElements: 1e8 }, 60_000);
     expect(reply).toMatchObject({ ok: false, code: 'LOSSD_WORKER_CRASHED' });
-    const next = await p.run({ kind: 'loss', loss: 'mse_loss', body: bytes({ input: [3], target: [1] }), raw: true, maxElements: 100 }, 10_000);
+    const next = await p.run(
+      { kind: 'loss', loss: 'mse_loss', body: bytes({ input: [3], target: [1] }), raw: true, maxElements: 100 },
+      10_000,
+    );
     expect(next.ok).toBe(true);
   });
 

@@ -38,9 +38,11 @@ describe('graceful shutdown', () => {
       encoding: 'b64',
     });
     const inFlight = Array.from({ length: 4 }, () =>
-      fetch(`${url}/v1/losses/mse_loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
-        async (r) => ({ status: r.status, body: (await r.json()) as { loss: number } }),
-      ),
+      fetch(`${url}/v1/losses/mse_loss`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { loss: number } })),
     );
     await new Promise((r) => setTimeout(r, 150));
     const exited = once(child, 'exit');

@@ -56,7 +56,10 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
       description: `Each item is answered in order, as its single request would be, or as {"error": Problem}; the status is 200 even when items fail. At most ${config.maxBatchItems} items (LOSSD_MAX_BATCH_ITEMS) and ${config.maxElements} tensor elements in all (LOSSD_MAX_ELEMENTS); beyond either, the whole batch is a 413.`,
       tags: ['losses'],
       body: batchRequestSchema,
-      response: { 200: ok(batchResponseSchema, 'One result per item, in order.'), ...errorResponses(...BODY_ROUTE_ERRORS) },
+      response: {
+        200: ok(batchResponseSchema, 'One result per item, in order.'),
+        ...errorResponses(...BODY_ROUTE_ERRORS),
+      },
     },
     handler: async (request, reply) => {
       const { items } = request.body;
@@ -68,7 +71,8 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
         });
       }
       let total = 0;
-      for (const item of items) for (const [k, v] of Object.entries(item)) if (k !== 'loss') total += declaredElements(v);
+      for (const item of items)
+        for (const [k, v] of Object.entries(item)) if (k !== 'loss') total += declaredElements(v);
       if (total > config.maxElements) {
         return sendProblem(reply, {
           code: 'LOSSD_TOO_MANY_ELEMENTS',
@@ -81,10 +85,15 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
         items.map(async ({ loss: name, ...body }, i) => {
           const loss = findLoss(name);
           if (loss === undefined) {
-            const f = failure('LOSSD_UNKNOWN_LOSS', `no loss named "${name}"`, [{ path: `/items/${i}/loss`, message: `unknown loss; known: ${knownNames().join(', ')}` }]);
+            const f = failure('LOSSD_UNKNOWN_LOSS', `no loss named "${name}"`, [
+              { path: `/items/${i}/loss`, message: `unknown loss; known: ${knownNames().join(', ')}` },
+            ]);
             return `{"error":${JSON.stringify(problemBody(f))}}`;
           }
-          const r = await pool.run({ kind: 'loss', loss: loss.name, body, raw: false, maxElements: config.maxElements }, config.requestTimeoutMs);
+          const r = await pool.run(
+            { kind: 'loss', loss: loss.name, body, raw: false, maxElements: config.maxElements },
+            config.requestTimeoutMs,
+          );
           if (!r.ok) {
             const errors = r.errors.map((e) => ({ path: `/items/${i}${e.path}`, message: e.message }));
             return `{"error":${JSON.stringify(problemBody({ ...r, errors }))}}`;

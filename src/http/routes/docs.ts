@@ -48,7 +48,12 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
     },
     handler: async (request, reply) => {
       const entry = Object.entries(PROBLEMS).find(([, p]) => p.slug === request.params.slug);
-      if (!entry) return sendProblem(reply, { code: 'LOSSD_NOT_FOUND', detail: `no problem type ${request.params.slug}`, errors: [] });
+      if (!entry)
+        return sendProblem(reply, {
+          code: 'LOSSD_NOT_FOUND',
+          detail: `no problem type ${request.params.slug}`,
+          errors: [],
+        });
       const [code, p] = entry;
       return { type: `/problems/${p.slug}`, status: p.status, title: p.title, code, explanation: p.explanation };
     },

@@ -26,12 +26,25 @@ export function lossRoutes(app: FastifyInstance, pool: LossPool, config: Config)
   const handler = (loss: AnyLossDescriptor) => async (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
     const result = await pool.run(
-      { kind: 'loss', loss: loss.name, body: ownedBytes(request.body as Buffer), raw: true, maxElements: config.maxElements },
+      {
+        kind: 'loss',
+        loss: loss.name,
+        body: ownedBytes(request.body as Buffer),
+        raw: true,
+        maxElements: config.maxElements,
+      },
       config.requestTimeoutMs,
     );
-    request.lossd = { loss: loss.name, elements: result.ok ? result.elements : 0, kernelMs: result.ok ? result.kernelMs : 0, totalMs: performance.now() - started };
+    request.lossd = {
+      loss: loss.name,
+      elements: result.ok ? result.elements : 0,
+      kernelMs: result.ok ? result.kernelMs : 0,
+      totalMs: performance.now() - started,
+    };
     if (!result.ok) return sendProblem(reply, result);
-    return reply.type('application/json').send(Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength));
+    return reply
+      .type('application/json')
+      .send(Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength));
   };
 
   for (const loss of LOSSES) {
@@ -48,7 +61,10 @@ export function lossRoutes(app: FastifyInstance, pool: LossPool, config: Config)
           tags: ['losses'],
           hide: alias,
           body,
-          response: { 200: ok(responseSchema(loss), 'The loss, and the gradients asked for.'), ...errorResponses(...BODY_ROUTE_ERRORS) },
+          response: {
+            200: ok(responseSchema(loss), 'The loss, and the gradients asked for.'),
+            ...errorResponses(...BODY_ROUTE_ERRORS),
+          },
         },
         handler: handler(loss),
       });

@@ -18,7 +18,11 @@ export function opsRoutes(app: FastifyInstance, pool: LossPool, lifecycle: Lifec
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   typed.get('/healthz', {
-    schema: { summary: 'Liveness: the process answers.', tags: ['operations'], response: { 200: ok(health, 'The process is alive.') } },
+    schema: {
+      summary: 'Liveness: the process answers.',
+      tags: ['operations'],
+      response: { 200: ok(health, 'The process is alive.') },
+    },
     handler: async () => ({ status: 'ok' }),
   });
 
@@ -26,7 +30,10 @@ export function opsRoutes(app: FastifyInstance, pool: LossPool, lifecycle: Lifec
     schema: {
       summary: 'Readiness: the worker pool is up and takes work.',
       tags: ['operations'],
-      response: { 200: ok(health.extend({ workers: z.number().int() }), 'The worker pool takes work.'), ...errorResponses(503) },
+      response: {
+        200: ok(health.extend({ workers: z.number().int() }), 'The worker pool takes work.'),
+        ...errorResponses(503),
+      },
     },
     handler: async (_request, reply) => {
       if (lifecycle.draining) {
