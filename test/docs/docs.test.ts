@@ -3,23 +3,12 @@
 // single console error or page error (a CSP violation counts). A screenshot is left in
 // test/artifacts/docs.png. Without /usr/bin/chromium this test fails: it never skips.
 
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, recordProblems } from '../helpers/browser.js';
 import { type RunningServer, startServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOT = new URL('../artifacts/docs.png', import.meta.url).pathname;
 
 let server: RunningServer;
@@ -33,23 +22,10 @@ const rendered = (locator: Locator): Promise<string> => locator.innerText();
 const problems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the /docs browser test needs Debian's chromium. Install it with ` +
-        '`apt-get update && apt-get install -y chromium` (.ci/run does this), then run the tests again.',
-    );
-  }
   server = await startServer({ workers: 1 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium('/docs');
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
+  recordProblems(page, problems);
   const answer = await page.goto(`${server.url}/docs`, { waitUntil: 'networkidle' });
   expect(answer?.status()).toBe(200);
   await page.locator('.opblock').first().waitFor({ timeout: 30_000 });

@@ -4,23 +4,12 @@
 // POST /v1/losses/{name} requests. Any console error, page error or failed request fails the test
 // (a CSP violation counts). Screenshots: test/artifacts/playground.png and playground-narrow.png.
 
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, recordProblems } from '../helpers/browser.js';
 import { postJson, type RunningServer, request, startServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
 const SCREENSHOT = new URL('playground.png', ARTIFACTS).pathname;
 const SCREENSHOT_NARROW = new URL('playground-narrow.png', ARTIFACTS).pathname;
@@ -117,23 +106,10 @@ async function expectPlotMatchesApi(p: Plotted, name: string, options: Record<st
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the playground browser test needs Debian's chromium. Install it with ` +
-        '`apt-get update && apt-get install -y chromium`, then run the tests again.',
-    );
-  }
   server = await startServer({ workers: 2 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  browser = await launchChromium('playground');
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
+  recordProblems(page, problems);
   const answer = await page.goto(`${server.url}/playground`);
   expect(answer?.status()).toBe(200);
   await page.waitForFunction(() => (globalThis as unknown as Browserside).__playground?.runs > 0, undefined, {
