@@ -4,7 +4,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-import { createPool } from './pool/pool.js';
+import { createPool, poolOptionsFor } from './pool/pool.js';
 
 const loaded = loadConfig();
 if (!loaded.ok) {
@@ -13,7 +13,7 @@ if (!loaded.ok) {
 }
 const config = loaded.config;
 
-const pool = createPool({ workers: config.workers, maxQueue: config.maxQueue, workerHeapMb: config.workerHeapMb });
+const pool = createPool(poolOptionsFor(config));
 const lifecycle = { draining: false };
 const app = await buildApp({ config, pool, lifecycle, logger: { level: config.logLevel } });
 

@@ -5,6 +5,7 @@
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
+import type { Config } from '../config.js';
 import { failure } from '../errors.js';
 import type { HelpAnswer, HelpRequest, LossTask, Reply, Task } from './protocol.js';
 
@@ -20,6 +21,12 @@ export interface PoolOptions {
   readonly workerHeapMb: number;
   /** The worker entry (compiled JS). Default: worker.js beside this module. */
   readonly workerFile?: URL | string;
+  /**
+   * Raw body bytes that may wait in or for the pool at once; beyond it a request is refused
+   * (503) rather than held, so a flood of large bodies cannot exhaust memory. One request is
+   * always accepted when the pool is empty. Default: no limit.
+   */
+  readonly maxQueuedBytes?: number;
 }
 
 export interface LossPool {
@@ -45,6 +52,17 @@ function isAbort(e: unknown): boolean {
   return (e as { name?: unknown } | null)?.name === 'AbortError' || /aborted/i.test(messageOf(e));
 }
 
+/** The pool a server with `config` runs: its workers, queue and memory bounds. */
+export function poolOptionsFor(config: Config): PoolOptions {
+  return {
+    workers: config.workers,
+    maxQueue: config.maxQueue,
+    workerHeapMb: config.workerHeapMb,
+    // bodies waiting for or in a worker: four maximum-size ones
+    maxQueuedBytes: 4 * config.bodyLimit,
+  };
+}
+
 export function createPool(options: PoolOptions): LossPool {
   const filename = String(options.workerFile ?? new URL('./worker.js', import.meta.url));
   const piscina = new Piscina({
@@ -61,15 +79,22 @@ export function createPool(options: PoolOptions): LossPool {
   // NOTE: piscina keeps tasks that carry an AbortSignal in a separate queue that its maxQueue
   // does not count, so the bound is kept here: running tasks plus waiting ones.
   let inFlight = 0;
+  let inFlightBytes = 0;
   const capacity = options.workers + options.maxQueue;
+  const maxBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
 
   async function run(task: LossTask, timeoutMs: number): Promise<Reply> {
-    if (inFlight >= capacity) return failure('LOSSD_OVERLOADED', 'the worker queue is full; retry shortly');
+    const bytes = task.raw ? (task.body as Uint8Array).byteLength : 0;
+    if (inFlight >= capacity || (inFlight > 0 && inFlightBytes + bytes > maxBytes)) {
+      return failure('LOSSD_OVERLOADED', 'the worker queue is full; retry shortly');
+    }
     inFlight++;
+    inFlightBytes += bytes;
     try {
       return await runNow(task, timeoutMs);
     } finally {
       inFlight--;
+      inFlightBytes -= bytes;
     }
   }
 

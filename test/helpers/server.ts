@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Config, configWith } from '../../src/config.js';
-import { createPool, type LossPool } from '../../src/pool/pool.js';
+import { createPool, type LossPool, poolOptionsFor } from '../../src/pool/pool.js';
 
 export const WORKER_FILE = new URL('../../dist/src/pool/worker.js', import.meta.url);
 
@@ -18,12 +18,7 @@ export interface RunningServer {
 
 export async function startServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
   const config = configWith({ workers: 2, ...overrides });
-  const pool = createPool({
-    workers: config.workers,
-    maxQueue: config.maxQueue,
-    workerHeapMb: config.workerHeapMb,
-    workerFile: WORKER_FILE,
-  });
+  const pool = createPool({ ...poolOptionsFor(config), workerFile: WORKER_FILE });
   const lifecycle = { draining: false };
   const app = await buildApp({ config, pool, lifecycle });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -58,6 +58,26 @@ describe('the worker pool', () => {
     expect(replies.filter((r) => r.ok).length).toBe(10 - refused.length);
   });
 
+  it('refuses a body that would take the bytes waiting for the pool past their limit', async () => {
+    const p = open({ maxQueuedBytes: 30_000_000 });
+    const slow = bytes({
+      input: { shape: [2_000_000], dtype: 'float64', b64: Buffer.alloc(16_000_000).toString('base64') },
+      target: 0,
+    });
+    const first = p.run({ kind: 'loss', loss: 'mse_loss', body: slow.slice(), raw: true, maxElements: 1e8 }, 60_000);
+    const second = await p.run(
+      { kind: 'loss', loss: 'mse_loss', body: slow.slice(), raw: true, maxElements: 1e8 },
+      60_000,
+    );
+    expect(second).toMatchObject({ ok: false, code: 'LOSSD_OVERLOADED' });
+    expect((await first).ok).toBe(true);
+    const after = await p.run(
+      { kind: 'loss', loss: 'mse_loss', body: slow.slice(), raw: true, maxElements: 1e8 },
+      60_000,
+    );
+    expect(after.ok).toBe(true);
+  });
+
   it('stops a computation that runs past its time limit', async () => {
     const p = open();
     const big = {
