@@ -2,10 +2,11 @@
 // same app and listen on 127.0.0.1 themselves.
 
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { errorCodes, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import sjson from 'secure-json-parse';
 import type { Config } from './config.js';
+import { readBody } from './http/body-reader.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
@@ -62,19 +63,23 @@ export async function buildApp({
   // request's body stays bytes here (its route says rawBody) and is parsed in a worker; other
   // bodies are parsed here, safely against prototype poisoning.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    if (request.routeOptions.config.rawBody) return done(null, body);
-    try {
-      done(null, sjson.parse(body as Buffer, { protoAction: 'error', constructorAction: 'error' }));
-    } catch (e) {
-      done(
-        Object.assign(new Error(`the body is not valid JSON: ${(e as Error).message}`), {
-          statusCode: 400,
-          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
-        }),
-        undefined,
-      );
-    }
+  app.addContentTypeParser('application/json', (request, payload, done) => {
+    readBody(payload, request.headers['content-length'], request.routeOptions.bodyLimit, (err, body) => {
+      if (err !== null || body === undefined) return done(err, undefined);
+      if (request.routeOptions.config.rawBody) return done(null, body);
+      if (body.length === 0) return done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY(), undefined);
+      try {
+        done(null, sjson.parse(body, { protoAction: 'error', constructorAction: 'error' }));
+      } catch (e) {
+        done(
+          Object.assign(new Error(`the body is not valid JSON: ${(e as Error).message}`), {
+            statusCode: 400,
+            code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+          }),
+          undefined,
+        );
+      }
+    });
   });
 
   app.addHook('onSend', async (request, reply) => {

@@ -20,6 +20,15 @@ export interface LossTask {
   readonly helper?: MessagePort;
 }
 
+/** A /v1/batch request: the raw body bytes (transferred), computed item by item in one worker. */
+export interface BatchTask {
+  readonly kind: 'batch';
+  readonly body: Uint8Array;
+  readonly raw: true;
+  readonly maxItems: number;
+  readonly maxElements: number;
+}
+
 /** Worker → pool, on LossTask.helper: please have another worker write this part. */
 export interface HelpRequest {
   /** The values (a SharedArrayBuffer's view) and the whole tensor's shape. */
@@ -49,12 +58,13 @@ export interface PingTask {
   readonly kind: 'ping';
 }
 
-export type Task = LossTask | PingTask | EncodeTask;
+export type Task = LossTask | BatchTask | PingTask | EncodeTask;
 
 export interface LossReply {
   readonly ok: true;
   /** UTF-8 JSON of the response body, in its own ArrayBuffer (transferred back). */
   readonly body: Uint8Array;
+  /** The loss computed ('batch' for a batch). */
   readonly loss: string;
   readonly elements: number;
   readonly kernelMs: number;

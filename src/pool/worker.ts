@@ -8,10 +8,11 @@ import Piscina from 'piscina';
 import { cutB64 } from '../codec/body.js';
 import { type ExternalB64, ReparseRequired } from '../codec/decode.js';
 import { type Helper, JsonWriter, maxTensorBytes, writeTensorPart } from '../codec/encode.js';
-import { failure } from '../errors.js';
+import { type Failure, failure } from '../errors.js';
+import { runBatch } from '../pipeline/run-batch.js';
 import { runLoss } from '../pipeline/run-loss.js';
 import { findLoss } from '../registry/index.js';
-import type { EncodeTask, HelpAnswer, HelpRequest, LossTask, Reply, Task } from './protocol.js';
+import type { BatchTask, EncodeTask, HelpAnswer, HelpRequest, LossTask, Reply, Task } from './protocol.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -73,44 +74,55 @@ function parseBody(bytes: Uint8Array): Parsed & { b64?: ExternalB64 } {
   return parseText(bytes);
 }
 
+const malformed = (message: string) =>
+  failure('LOSSD_MALFORMED_JSON', `the body is not valid JSON: ${message}`, [{ path: '', message }]);
+
 /**
- * One loss task to its reply: the whole pipeline, in whichever thread calls it (a worker, or
- * the pool's inline path for small bodies). Never throws.
+ * Parses a raw body and runs `compute` on it, with the b64 values cut from its bytes when it
+ * is large; when those need the reference path (ReparseRequired), parses it again whole and
+ * runs `compute` without them.
  */
-export function runTask(task: LossTask): Reply {
+function withBody<T>(bytes: Uint8Array, compute: (value: unknown, b64?: ExternalB64) => T): T | Failure {
+  const parsed = parseBody(bytes);
+  if (!parsed.ok) return malformed(parsed.message);
   try {
-    const loss = findLoss(task.loss);
-    if (loss === undefined) return failure('LOSSD_UNKNOWN_LOSS', `no loss named "${task.loss}"`);
-    const limits = { maxElements: task.maxElements };
-    let out: ReturnType<typeof runLoss>;
-    if (task.raw) {
-      const parsed = parseBody(task.body as Uint8Array);
-      if (!parsed.ok)
-        return failure('LOSSD_MALFORMED_JSON', `the body is not valid JSON: ${parsed.message}`, [
-          { path: '', message: parsed.message },
-        ]);
-      try {
-        const helper = task.helper === undefined ? undefined : helperOn(task.helper);
-        out = runLoss(loss, parsed.value, limits, { b64: parsed.b64, helper });
-      } catch (e) {
-        if (!(e instanceof ReparseRequired)) throw e;
-        // b64 text cut from the bytes was not plain base64: the reference path reports it
-        const whole = parseText(task.body as Uint8Array);
-        if (!whole.ok)
-          return failure('LOSSD_MALFORMED_JSON', `the body is not valid JSON: ${whole.message}`, [
-            { path: '', message: whole.message },
-          ]);
-        out = runLoss(loss, whole.value, limits);
-      }
+    return compute(parsed.value, parsed.b64);
+  } catch (e) {
+    if (!(e instanceof ReparseRequired)) throw e;
+    // b64 text cut from the bytes was not plain base64: the reference path reports it
+    const whole = parseText(bytes);
+    return whole.ok ? compute(whole.value) : malformed(whole.message);
+  }
+}
+
+/**
+ * One loss or batch task to its reply: the whole pipeline, in whichever thread calls it.
+ * Never throws.
+ */
+export function runTask(task: LossTask | BatchTask): Reply {
+  const name = task.kind === 'batch' ? 'batch' : task.loss;
+  try {
+    let out: ReturnType<typeof runLoss> | ReturnType<typeof runBatch>;
+    if (task.kind === 'batch') {
+      const limits = { maxItems: task.maxItems, maxElements: task.maxElements };
+      out = withBody(task.body, (value, b64) => runBatch(value, limits, b64));
     } else {
-      out = runLoss(loss, task.body, limits);
+      const loss = findLoss(task.loss);
+      if (loss === undefined) return failure('LOSSD_UNKNOWN_LOSS', `no loss named "${task.loss}"`);
+      const limits = { maxElements: task.maxElements };
+      if (task.raw) {
+        const helper = task.helper === undefined ? undefined : helperOn(task.helper);
+        out = withBody(task.body as Uint8Array, (value, b64) => runLoss(loss, value, limits, { b64, helper }));
+      } else {
+        out = runLoss(loss, task.body, limits);
+      }
     }
     if (!out.ok) return out;
     // the body's bytes are in a buffer of their own (never pooled): transferable
-    return { ok: true, body: out.body, loss: out.loss, elements: out.elements, kernelMs: out.kernelMs };
+    return { ok: true, body: out.body, loss: name, elements: out.elements, kernelMs: out.kernelMs };
   } catch (e) {
     // A fault of lossd itself, never of the request: report it as a value.
-    return failure('LOSSD_INTERNAL', `internal error in ${task.loss}: ${(e as Error)?.message ?? String(e)}`);
+    return failure('LOSSD_INTERNAL', `internal error in ${name}: ${(e as Error)?.message ?? String(e)}`);
   }
 }
 

@@ -1,6 +1,7 @@
 // Bad input over a real socket: each is a 4xx application/problem+json naming the offending
 // JSON Pointer, and the very next good request on the same server is answered correctly.
 
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, type RunningServer, request, startServer } from '../helpers/server.js';
 
@@ -13,6 +14,23 @@ afterAll(async () => {
 });
 
 const good = { input: [1, 2, 3], target: [1, 2, 5] };
+
+/** POSTs a body in pieces with no content-length (transfer-encoding: chunked). */
+function postChunked(url: string, pieces: string[]): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        text += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    for (const piece of pieces) req.write(piece);
+    req.end();
+  });
+}
 
 async function expectGoodRequestStillAnswered() {
   const answer = await postJson(server.url, '/v1/losses/mse_loss', good);
@@ -173,6 +191,33 @@ describe('a bad request is a 4xx problem that names the path, and the next reque
   it('a body over the byte limit is a 413', async () => {
     const big = JSON.stringify({ input: new Array(20_000).fill(1.2345678), target: 1 });
     expectProblem(await request(`${server.url}/v1/losses/mse_loss`, { body: big }), 413);
+    await expectGoodRequestStillAnswered();
+  });
+
+  it('a body sent in chunks without a content-length is read whole, and held to the byte limit', async () => {
+    const text = JSON.stringify({ input: new Array(800).fill(0.5), target: 0 }).replaceAll('0.5', '0.500000000');
+    const pieces = Array.from({ length: Math.ceil(text.length / 1000) }, (_, i) =>
+      text.slice(1000 * i, 1000 * (i + 1)),
+    );
+    expect(pieces.length).toBeGreaterThan(3);
+    const answer = await postChunked(`${server.url}/v1/losses/mse_loss`, pieces);
+    expect(answer.status).toBe(200);
+    expect((answer.body as { loss: number }).loss).toBe(0.25);
+
+    const batch = await postChunked(`${server.url}/v1/batch`, [
+      '{"items": [{"loss": "mse_loss", ',
+      '"input": [2], "target": [0]}]}',
+    ]);
+    expect(batch).toEqual({ status: 200, body: { results: [{ loss: 4, grad: { input: [4] } }] } });
+
+    const over = await postChunked(`${server.url}/v1/losses/mse_loss`, Array(8).fill(pieces).flat());
+    expect(over.status).toBe(413);
+    await expectGoodRequestStillAnswered();
+  });
+
+  it('an empty body is a 400', async () => {
+    expectProblem(await request(`${server.url}/v1/losses/mse_loss`, { body: '' }), 400);
+    expectProblem(await request(`${server.url}/v1/batch`, { body: '' }), 400);
     await expectGoodRequestStillAnswered();
   });
 

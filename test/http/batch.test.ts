@@ -2,7 +2,7 @@
 // item never sinks the others.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, type RunningServer, startServer } from '../helpers/server.js';
+import { postJson, type RunningServer, request, startServer } from '../helpers/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -55,5 +55,59 @@ describe('POST /v1/batch', () => {
     expect(answer.status).toBe(400);
     const paths = (answer.body as { errors: Array<{ path: string }> }).errors.map((e) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['/items/0/loss']));
+  });
+});
+
+describe('POST /v1/batch with large bodies (parsed in a worker, b64 read from the bytes)', () => {
+  let big: RunningServer;
+  beforeAll(async () => {
+    big = await startServer({ maxElements: 100_000 });
+  });
+  afterAll(async () => big.close());
+
+  const n = 5000; // 40 KB of float64 per tensor: the body is over 64 KiB
+  const values = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
+  const b64 = Buffer.from(values.buffer).toString('base64');
+
+  it('answers b64 items exactly as their single requests', async () => {
+    const item = { input: { shape: [n], dtype: 'float64', b64 }, target: { shape: [n], dtype: 'float64', b64 } };
+    const shifted = { ...item, target: 0, reduction: 'sum', encoding: 'b64' };
+    const answer = await postJson(big.url, '/v1/batch', {
+      items: [
+        { loss: 'mse_loss', ...item },
+        { loss: 'l1_loss', ...shifted },
+      ],
+    });
+    expect(answer.status).toBe(200);
+    const { results } = answer.body as { results: unknown[] };
+    expect(results[0]).toEqual((await postJson(big.url, '/v1/losses/mse_loss', item)).body);
+    expect(results[1]).toEqual((await postJson(big.url, '/v1/losses/l1_loss', shifted)).body);
+    expect((results[1] as { loss: number }).loss).toBeCloseTo(
+      values.reduce((s, v) => s + Math.abs(v), 0),
+      9,
+    );
+  });
+
+  it("reports a bad character in a long b64 value as that item's error", async () => {
+    const bad = `${b64.slice(0, 1000)}!${b64.slice(1001)}`;
+    const answer = await postJson(big.url, '/v1/batch', {
+      items: [
+        { loss: 'mse_loss', input: { shape: [n], dtype: 'float64', b64: bad }, target: 0 },
+        { loss: 'mse_loss', input: { shape: [n], dtype: 'float64', b64 }, target: 0, grad_wrt: [] },
+      ],
+    });
+    expect(answer.status).toBe(200);
+    const { results } = answer.body as { results: Array<Record<string, unknown>> };
+    expect(results[0]).toMatchObject({
+      error: { status: 400, code: 'LOSSD_INVALID_TENSOR', errors: [{ path: '/items/0/input/b64' }] },
+    });
+    expect(results[1]).toEqual({ loss: values.reduce((s, v) => s + v * v, 0) / n });
+  });
+
+  it('answers malformed JSON with a 400 problem', async () => {
+    const answer = await request(`${big.url}/v1/batch`, { body: `{"items": [{"loss": "mse_loss", "input": "${b64}"` });
+    expect(answer.status).toBe(400);
+    expect(answer.contentType).toMatch(/^application\/problem\+json/);
+    expect(answer.body).toMatchObject({ code: 'LOSSD_MALFORMED_JSON' });
   });
 });

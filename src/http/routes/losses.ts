@@ -10,15 +10,10 @@ import type { LossPool } from '../../pool/pool.js';
 import { envelopeSchema, responseSchema } from '../../registry/envelope.js';
 import { knownNames, LOSSES } from '../../registry/index.js';
 import type { AnyLossDescriptor } from '../../registry/types.js';
+import { ownedBytes } from '../owned-bytes.js';
 import { sendProblem } from '../problem.js';
 import { BODY_ROUTE_ERRORS, errorResponses, ok } from '../responses.js';
 import { validatedInWorker } from '../validation.js';
-
-/** Bytes the worker may take ownership of: a buffer that is not a slice of Node's shared pool. */
-function ownedBytes(body: Buffer): Uint8Array {
-  if (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength) return body;
-  return Uint8Array.prototype.slice.call(body);
-}
 
 export function lossRoutes(app: FastifyInstance, pool: LossPool, config: Config): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();

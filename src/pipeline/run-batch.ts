@@ -1,0 +1,118 @@
+// One /v1/batch request, from its parsed body to the JSON bytes of the response, in the worker
+// that parsed it: the envelope (Zod), the item and element limits, then each item through the
+// single-request pipeline (./run-loss.ts), in order. A failing item becomes {"error": problem}
+// with its paths under /items/i; it never sinks the others.
+
+import type { z } from 'zod';
+import type { ExternalB64 } from '../codec/decode.js';
+import { type Failure, failure, type ProblemIssue, pointer, problemBody } from '../errors.js';
+import { batchRequestSchema } from '../registry/batch-envelope.js';
+import { findLoss, knownNames } from '../registry/index.js';
+import { runLoss } from './run-loss.js';
+
+export interface BatchLimits {
+  /** Most items one batch may hold (LOSSD_MAX_BATCH_ITEMS). */
+  readonly maxItems: number;
+  /** Most tensor elements all items together may hold (LOSSD_MAX_ELEMENTS). */
+  readonly maxElements: number;
+}
+
+export interface BatchSuccess {
+  readonly ok: true;
+  /** The UTF-8 JSON of the response body, in an ArrayBuffer of its own (transferable). */
+  readonly body: Uint8Array;
+  readonly elements: number;
+  readonly kernelMs: number;
+}
+
+/** Elements a tensor declares, read from its shape without walking its data. */
+function declaredElements(v: unknown): number {
+  if (typeof v === 'number' || typeof v === 'string') return 1;
+  if (Array.isArray(v)) {
+    let n = 1;
+    for (let cur: unknown = v; Array.isArray(cur); cur = cur[0]) {
+      n *= cur.length;
+      if (cur.length === 0) break;
+    }
+    return n;
+  }
+  if (v !== null && typeof v === 'object' && Array.isArray((v as { shape?: unknown }).shape)) {
+    return ((v as { shape: unknown[] }).shape as number[]).reduce((a, b) => a * (typeof b === 'number' ? b : 0), 1);
+  }
+  return 0;
+}
+
+function envelopeFailure(error: z.ZodError): Failure {
+  const issues: ProblemIssue[] = error.issues.flatMap((issue) => {
+    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({ path: pointer([...path, key]), message: `unknown key "${key}"` }));
+    return [{ path: pointer(path), message: issue.message }];
+  });
+  const first = issues[0];
+  return failure('LOSSD_INVALID_REQUEST', first ? `${first.path}: ${first.message}` : 'invalid batch', issues);
+}
+
+const encoder = new TextEncoder();
+
+function errorItem(f: Failure): Uint8Array {
+  return encoder.encode(`{"error":${JSON.stringify(problemBody(f))}}`);
+}
+
+export function runBatch(body: unknown, limits: BatchLimits, b64?: ExternalB64): BatchSuccess | Failure {
+  const parsed = batchRequestSchema.safeParse(body);
+  if (!parsed.success) return envelopeFailure(parsed.error);
+  const { items } = parsed.data;
+  if (items.length > limits.maxItems) {
+    return failure(
+      'LOSSD_BODY_TOO_LARGE',
+      `the batch has ${items.length} items; at most ${limits.maxItems} are accepted`,
+      [{ path: '/items', message: `more than ${limits.maxItems} items` }],
+    );
+  }
+  let elements = 0;
+  for (const item of items)
+    for (const [k, v] of Object.entries(item)) if (k !== 'loss') elements += declaredElements(v);
+  if (elements > limits.maxElements) {
+    return failure(
+      'LOSSD_TOO_MANY_ELEMENTS',
+      `the batch holds ${elements} tensor elements; at most ${limits.maxElements} are accepted`,
+      [{ path: '/items', message: 'too many tensor elements' }],
+    );
+  }
+
+  let kernelMs = 0;
+  const parts = items.map(({ loss: name, ...itemBody }, i): Uint8Array => {
+    const loss = findLoss(name);
+    if (loss === undefined) {
+      return errorItem(
+        failure('LOSSD_UNKNOWN_LOSS', `no loss named "${name}"`, [
+          { path: `/items/${i}/loss`, message: `unknown loss; known: ${knownNames().join(', ')}` },
+        ]),
+      );
+    }
+    const out = runLoss(loss, itemBody, { maxElements: limits.maxElements }, { b64 });
+    if (!out.ok) {
+      const errors = out.errors.map((e) => ({ path: `/items/${i}${e.path}`, message: e.message }));
+      return errorItem({ ...out, errors });
+    }
+    kernelMs += out.kernelMs;
+    return out.body;
+  });
+
+  // {"results":[a,b,...]} in one buffer of its own
+  const head = encoder.encode('{"results":[');
+  let size = head.length + 2 + Math.max(0, parts.length - 1);
+  for (const p of parts) size += p.length;
+  const bytes = new Uint8Array(size);
+  bytes.set(head);
+  let at = head.length;
+  parts.forEach((p, i) => {
+    if (i > 0) bytes[at++] = 44; // ,
+    bytes.set(p, at);
+    at += p.length;
+  });
+  bytes[at++] = 93; // ]
+  bytes[at] = 125; // }
+  return { ok: true, body: bytes, elements, kernelMs };
+}
