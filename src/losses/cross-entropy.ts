@@ -157,8 +157,13 @@ function computeIndex(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
       }
       if (a !== null) {
         // label smoothing: every class receives something
-        if (y < 0) a.fill(0);
-        else if (w === null) a.fill(smG);
+        // An ignored position's smoothing term is masked to 0 after -Σ_c w[c]·lp[c] was formed,
+        // so autograd still carries that 0 through the product with w: a[c] = 0 · w[c], NaN
+        // where a weight is ±inf or NaN (and then the whole row, through the softmax backward).
+        if (y < 0) {
+          if (w === null) a.fill(0);
+          else for (let c = 0; c < C; c++) a[c] = 0 * (w[c] as number);
+        } else if (w === null) a.fill(smG);
         else for (let c = 0; c < C; c++) a[c] = smG * (w[c] as number);
         if (y >= 0) a[y] = (a[y] as number) + (w === null ? nllG : (w[y] as number) * nllG);
         softmaxBackward(a, e, s, gi, base, inner, C);

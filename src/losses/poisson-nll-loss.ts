@@ -14,11 +14,28 @@
 // loss stays finite: PyTorch's behaviour, kept on purpose.
 //
 // No value checks: negative or fractional targets and any eps are computed as given.
+//
+// A broadcast input is summed where PyTorch sums it: at the op that broadcasts, before the
+// non-linear factor of x is applied. So its gradient is
+//   log_input = true:   exp(x)·ΣG + Σ(-G·y)            log_input = false:  ΣG + Σ(-G·y) / (x + eps)
+// not Σ of the per-element gradients. The two differ only through non-finite values: with
+// x + eps = 0, targets 0 and 1 in the summed group give -inf in PyTorch (Σ(-G·y) = -1, then
+// / 0), where summing the per-element -0/0 = NaN and -1/0 would give NaN.
 
 import { z } from 'zod';
 import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
+import { upstream } from '../numeric/reduce.js';
+import { expandTo, numel, sumTo } from '../numeric/shape.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
+import {
+  type Alloc,
+  type Args,
+  type CheckResult,
+  defineLoss,
+  type FloatTensor,
+  type GradRequest,
+  type KernelResult,
+} from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 
 const options = z.object({
@@ -73,6 +90,41 @@ function check(args: Args, opts: Options): CheckResult<PairPlan> {
   return { ...r, issues: r.issues.map((issue) => ({ ...issue, message: `poisson_nll_loss: ${issue.message}` })) };
 }
 
+/** The gradient of an input that was broadcast to `plan.shape`, summed in PyTorch's order. */
+function broadcastInputGrad(args: Args, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc) {
+  const x = args.input as FloatTensor;
+  const t = args.target as FloatTensor;
+  const n = numel(plan.shape);
+  const y = expandTo(t.data, t.shape, plan.shape, alloc);
+  const G = opts.reduction === 'none' ? 1 : upstream(opts.reduction, grad.g, n);
+  const gamma = opts.reduction === 'none' ? grad.gamma : null;
+  // A: what reaches the x term (exp(x) or x itself), B: what reaches y·x or y·log(x + eps)
+  const A = new Float64Array(n);
+  const B = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const Gi = gamma === null ? G : (gamma[i] as number);
+    A[i] = Gi;
+    B[i] = -Gi * (y[i] as number);
+  }
+  const sa = sumTo(A, plan.shape, x.shape, (k) => new Float64Array(k));
+  const sb = sumTo(B, plan.shape, x.shape, (k) => new Float64Array(k));
+  const gx = alloc(x.data.length);
+  for (let k = 0; k < gx.length; k++) {
+    const xk = x.data[k] as number;
+    gx[k] = opts.log_input
+      ? Math.exp(xk) * (sa[k] as number) + (sb[k] as number)
+      : (sa[k] as number) + (sb[k] as number) / (xk + opts.eps);
+  }
+  return gx;
+}
+
+function compute(args: Args, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc): KernelResult {
+  const broadcastInput = grad.wrt.includes('input') && (args.input as FloatTensor).data.length !== numel(plan.shape);
+  if (!broadcastInput) return runPair(loop, args, opts, plan, grad, alloc);
+  const rest = runPair(loop, args, opts, plan, { ...grad, wrt: grad.wrt.filter((a) => a !== 'input') }, alloc);
+  return { ...rest, grads: { ...rest.grads, input: broadcastInputGrad(args, opts, plan, grad, alloc) } };
+}
+
 export const poissonNllLoss = defineLoss<typeof options.shape, PairPlan>({
   name: 'poisson_nll_loss',
   aliases: [],
@@ -87,5 +139,5 @@ export const poissonNllLoss = defineLoss<typeof options.shape, PairPlan>({
   ],
   options,
   check,
-  compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
+  compute,
 });

@@ -275,6 +275,25 @@ describe('cross_entropy', () => {
       expect(g.slice(4)).toEqual([0, 0]);
     });
 
+    it('gives an ignored row NaN gradients under smoothing when a weight is not finite, as PyTorch does', () => {
+      // PyTorch masks the ignored smoothing term to 0 and still multiplies that 0 by w[c]:
+      // 0 · inf = NaN, spread over the row by the softmax backward. Without smoothing the
+      // ignored row never meets the weights and stays 0.
+      const args = {
+        input: f64([2, 2], [1, 1, 0.5, 0.2]),
+        target: f64([2], [-100, 0]),
+        weight: f64([2], [INF, 1]),
+      };
+      const r = evaluate(crossEntropy, args, { label_smoothing: 0.1, reduction: 'none' }, ['input']);
+      expect(list(r.loss as Float64Array)).toEqual([0, INF]);
+      // PyTorch 1.13: [[nan, nan], [nan, inf]]
+      expect(list(r.grads.input as Float64Array)).toEqual([Number.NaN, Number.NaN, Number.NaN, INF]);
+      const finite = evaluate(crossEntropy, { ...args, weight: f64([2], [2, 1]) }, { label_smoothing: 0.1 }, ['input']);
+      expect(list(finite.grads.input as Float64Array).slice(0, 2)).toEqual([0, 0]);
+      const plain = evaluate(crossEntropy, args, { reduction: 'sum' }, ['input']);
+      expect(list(plain.grads.input as Float64Array).slice(0, 2)).toEqual([0, 0]);
+    });
+
     it('gives a finite loss and a zero gradient at a -inf logit of another class', () => {
       const r = evaluate(
         crossEntropy,

@@ -98,6 +98,29 @@ describe('poisson_nll_loss', () => {
     expect(values(r.grads.target as FloatArray)).toEqual([0, 0, 0]);
   });
 
+  it('sums a broadcast input where PyTorch does, before dividing by x + eps', () => {
+    // x + eps = 0 shared by targets 0 and 1: PyTorch gives ΣG + Σ(-G·y) / 0 = 2 + (-1 / 0) = -inf;
+    // summing the per-element gradients (-0/0 = NaN and -1/0) would give NaN
+    const r = evaluate(
+      poissonNllLoss,
+      { input: f64([1], [0]), target: f64([2], [0, 1]) },
+      { reduction: 'sum', log_input: false, eps: 0 },
+      ['input', 'target'],
+    );
+    expect(r.loss).toBeNaN();
+    expect(values(r.grads.input as FloatArray)).toEqual([Number.NEGATIVE_INFINITY]);
+    expect(values(r.grads.target as FloatArray)).toEqual([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]);
+    // log-rates: exp(x)·ΣG + Σ(-G·y), with grad_output per element
+    const l = evaluate(
+      poissonNllLoss,
+      { input: f64([2, 1], [0, 1]), target: f64([3], [1, 2, 3]) },
+      { reduction: 'none' },
+      ['input'],
+      { gamma: Float64Array.from([1, 2, 3, -1, 0, 1]) },
+    );
+    expect(values(l.grads.input as FloatArray)).toEqual([6 - 14, 0 * Math.E - 2]);
+  });
+
   it('refuses shapes that do not broadcast, at /target', () => {
     expect(refusal(poissonNllLoss, { input: f64([2], [0, 0]), target: f64([3], [1, 1, 1]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
