@@ -77,7 +77,9 @@ class Case:
 
 
 class Gen:
-    def __init__(self, seed, np_seed):
+    def __init__(self, seed, np_seed, edge=0.1, shape_fuzz=0.05):
+        self.shape_fuzz = shape_fuzz  # how often one argument gets a mutated shape
+        self.edge = edge  # how often a case gets non-finite values on top of its own
         self.r = random.Random(seed)
         self.np = np.random.default_rng(np_seed)
 
@@ -101,6 +103,8 @@ class Gen:
         return np.array(self.np.integers(lo, hi, shape), dtype=np.int64)
 
     def dim(self, lo=1, hi=4):
+        if self.r.random() < 0.03:
+            return self.r.randint(lo, max(hi, 1) * 6)  # now and then a larger dimension
         return self.r.randint(lo, hi)
 
     def shape(self, min_rank=0, max_rank=4):
@@ -238,6 +242,9 @@ def gen_cross_entropy(g):
         t = torch.softmax(torch.tensor(g.randn(sin, 2.0)), dim=cdim).numpy()
         if g.chance(0.2):
             t = g.uniform(sin, -0.5, 1.5)  # unnormalized, any reals
+        elif g.chance(0.2):
+            # one-hot: integral values, still probabilities because the shape is input's
+            t = np.moveaxis(np.eye(C)[g.ints(0, C, st)], -1, cdim).astype(np.float64)
         tensors["target"] = (t, "f")
         opt(opts, "ignore_index", g.pick([None, None, -1, -100, -7]))
         cands = ["input", "target", "weight"]
@@ -456,7 +463,9 @@ def gen_poisson(g):
 def gen_gaussian(g):
     sin = g.shape(0, 4)
     rule = g.pick(["same", "same", "fewer", "last1"])
-    if rule == "fewer" and len(sin) >= 1:
+    if len(sin) == 0 and g.chance(0.3):
+        rule, sv = "scalar-input-var-1", (1,)
+    elif rule == "fewer" and len(sin) >= 1:
         sv = sin[:-1]
     elif rule == "last1" and len(sin) >= 1:
         sv = sin[:-1] + (1,)
@@ -692,9 +701,15 @@ def gen_triplet(g):
     D = g.dim(1, 5)
     layout = g.pick(["1d", "2d", "2d", "3d"])
     full = {"1d": (D,), "2d": (g.dim(), D), "3d": (g.dim(1, 3), g.dim(1, 3), D)}[layout]
+    if g.chance(0.05):
+        full = ()
+        layout = "0d"
+    elif g.chance(0.04):
+        full = full[:-1] + (0,)
+        layout += "/D=0"
     shapes = [full if g.chance(0.7) else tuple(1 if g.chance(0.5) else d for d in full) for _ in range(3)]
     a, pos, neg = (g.randn(s) for s in shapes)
-    p = g.pick([None, 2.0, 1.0, 1, 2, 1.5, 3.0, 0.5, 0.0, -1.0])
+    p = g.pick([None, 2.0, 1.0, 1, 2, 1.5, 3.0, 0.5, 0.0] + ([] if 0 in full else [-1.0]))
     eps = g.pick([None, None, 1e-6, 0.0, 1e-3])
     swap = g.pick([None, False, True])
     margin = g.pick([None, 1.0, 0.0, 0.5, 2.0, -0.5])
@@ -734,8 +749,8 @@ def gen_ctc(g):
     for _ in range(N):
         L = g.r.randint(0, min(T + 1, 5))
         seq = [g.pick(labels_pool) for _ in range(L)]
-        if seq and g.chance(0.05):
-            seq[-1] = b  # a label equal to blank
+        if seq and g.chance(0.08):
+            seq[g.r.randrange(len(seq))] = b  # a label equal to blank (PyTorch does not refuse it)
         if len(seq) >= 2 and g.chance(0.2):
             seq[1] = seq[0]  # repeated labels need a blank between them
         tls.append(L)
@@ -839,7 +854,14 @@ def encode_tensor(g, a, kind, f32):
         if kind == "f" and g.chance(0.2):
             out["dtype"] = "float32" if f32 else "float64"
         return out
-    if kind == "i":
+    integral = kind == "f" and bool(np.all(np.isfinite(a))) and bool(np.all(a == np.round(a))) and bool(
+        np.all(np.abs(a) < 2**31))
+    if kind == "i" and g.chance(0.15):
+        # integer arguments in a float b64 form are fine when integral
+        dt = g.pick(["float64", "float32"])
+        raw = a.astype("<f8" if dt == "float64" else "<f4").tobytes()
+    elif kind == "i" or (integral and g.chance(0.5)):
+        # float arguments in an integer b64 form are converted to float
         dt = g.pick(["int64", "int32"])
         raw = a.astype("<i8" if dt == "int64" else "<i4").tobytes()
     else:
@@ -862,7 +884,7 @@ def perturb(g, loss, c):
     floats = [n for n, (a, kind) in c.tensors.items() if kind == "f" and np.asarray(a).size]
     if not floats or (loss == "triplet_margin_loss" and c.opts.get("p") == 0.0):
         return
-    if g.chance(0.1):
+    if g.chance(g.edge):
         name = g.pick(floats)
         a, kind = c.tensors[name]
         c.tensors[name] = (g.nonfinite(a, p=0.2), kind)
@@ -924,8 +946,106 @@ def agrees(a, b, rtol, atol):
     return True
 
 
+def mutate_shape(g, shape):
+    s = list(shape)
+    op = g.pick(["add", "drop", "resize", "one", "scalar", "zero", "swap"])
+    if op == "add":
+        s.insert(g.r.randint(0, len(s)), g.dim(1, 3))
+    elif op == "drop" and s:
+        s.pop(g.r.randrange(len(s)))
+    elif op == "resize" and s:
+        i = g.r.randrange(len(s))
+        s[i] = max(1, s[i] + g.pick([-1, 1, 2]))
+    elif op == "one" and s:
+        s[g.r.randrange(len(s))] = 1
+    elif op == "scalar":
+        s = []
+    elif op == "zero" and s:
+        s[g.r.randrange(len(s))] = 0
+    elif op == "swap" and len(s) >= 2:
+        s[0], s[-1] = s[-1], s[0]
+    return tuple(s)
+
+
+def departs(loss, c):
+    """Shapes where LOSSES.md section 9 (or a known difference) says the service departs from
+    PyTorch: never generated."""
+    t = {n: np.asarray(a) for n, (a, _) in c.tensors.items()}
+    red = c.opts.get("reduction", "mean")
+    if loss in ("cross_entropy", "nll_loss") and "weight" in t and t["input"].ndim >= 3:
+        if t["weight"].shape != (t["input"].shape[1],):
+            return True
+    if loss == "nll_loss" and t["input"].ndim == 1 and t["target"].ndim == 1:
+        return True
+    if loss == "cosine_embedding_loss" and t["input1"].ndim != t["input2"].ndim:
+        return True
+    if loss == "multi_margin_loss":
+        C = t["input"].shape[-1] if t["input"].ndim else 1
+        if "weight" in t and t["weight"].size != C:
+            return True
+    if loss in ("multi_margin_loss", "multilabel_margin_loss") and red != "none":
+        if t["input"].ndim == 2 and t["input"].shape[0] == 0:
+            return True
+    if loss == "triplet_margin_loss":
+        p = c.opts.get("p", 2.0)
+        if p < 0 and any(0 in a.shape for a in t.values()):
+            return True
+    if loss == "ctc_loss":
+        # PyTorch 1.13 leaves much of the targets layout unchecked and reads out of bounds
+        # (even corrupting its heap); only the checks it does make are allowed to fail here
+        lp, il, tl, tg = t["log_probs"], t["input_lengths"], t["target_lengths"], t["targets"]
+        if lp.ndim not in (2, 3) or lp.shape[0] == 0:
+            return lp.ndim in (2, 3)
+        N = lp.shape[1] if lp.ndim == 3 else 1
+        C = lp.shape[-1]
+        if il.size != N or tl.size != N:
+            return False  # "input_lengths must be of size batch_size"
+        if np.any(il <= 0) or np.any(tl < 0) or np.any(il > lp.shape[0]):
+            return True
+        lens = tl.reshape(-1)
+        if tg.ndim == 2 and tg.shape[0] == N and tg.shape[1] >= (lens.max() if N else 0):
+            labels = [tg[b, : lens[b]] for b in range(N)]
+        elif tg.ndim == 1 and tg.size == lens.sum() and (lp.ndim == 3 or True):
+            offs = np.concatenate([[0], np.cumsum(lens)])
+            labels = [tg[offs[b] : offs[b + 1]] for b in range(N)]
+        else:
+            return True
+        if any(np.any(lab < 0) or np.any(lab >= C) for lab in labels) or not (0 <= c.opts.get("blank", 0) < C):
+            return True
+    return False
+
+
+def fuzz_shapes(g, loss, c):
+    """Now and then give one argument another shape, with values drawn from its own: PyTorch
+    decides whether that is accepted (and how it broadcasts) or a 400."""
+    if not g.chance(g.shape_fuzz):
+        return
+    name = g.pick(list(c.tensors))
+    a, kind = c.tensors[name]
+    a = np.asarray(a)
+    pool = a.reshape(-1) if a.size else np.zeros(1, dtype=a.dtype)
+    old = dict(c.tensors)
+    shape = mutate_shape(g, a.shape)
+    c.tensors[name] = (np.array(g.np.choice(pool, shape), dtype=a.dtype), kind)
+    if loss == "cross_entropy":
+        # JSON has no dtypes: the service reads target as probabilities exactly when it is
+        # shaped like input, so PyTorch gets a float target then and an integer one otherwise
+        x, (t, tk) = np.asarray(c.tensors["input"][0]), c.tensors["target"]
+        t = np.asarray(t)
+        if t.shape == x.shape:
+            c.tensors["target"] = (t.astype(np.float64), "f")
+        elif np.all(np.isfinite(t)) and np.all(t == np.round(t)):
+            c.tensors["target"] = (t.astype(np.int64), "i")
+    if departs(loss, c):
+        c.tensors = old
+        return
+    c.topic += f"/shape-{name}"
+    c.f32_ok = False
+
+
 def make_case(g, loss, idx, seed):
     c = GENERATORS[loss](g)
+    fuzz_shapes(g, loss, c)
     perturb(g, loss, c)
     f32 = c.f32_ok and g.chance(0.15)
     np_f = np.float32 if f32 else np.float64
@@ -1008,6 +1128,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--cases", type=int, default=100, help="cases per loss (default 100)")
     ap.add_argument("--losses", default="", help="comma-separated subset")
+    ap.add_argument("--shape-fuzz", type=float, default=0.05, help="share of cases with a mutated shape")
+    ap.add_argument("--edge", type=float, default=0.1, help="share of cases given extra non-finite values")
     args = ap.parse_args()
     torch.set_num_threads(1)
     os.makedirs(args.out, exist_ok=True)
@@ -1015,7 +1137,7 @@ def main():
     for loss in losses:
         # one generator per loss, seeded from (seed, loss): a loss's cases do not depend on
         # which other losses were generated
-        g = Gen(f"{args.seed}/{loss}", [args.seed, sum(map(ord, loss)) * 1000 + len(loss)])
+        g = Gen(f"{args.seed}/{loss}", [args.seed, sum(map(ord, loss)) * 1000 + len(loss)], args.edge, args.shape_fuzz)
         cases = [make_case(g, loss, i, args.seed) for i in range(args.cases)]
         doc = {
             "loss": loss,

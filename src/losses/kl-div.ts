@@ -8,17 +8,27 @@
 //   dL/dx = -G·y                                   (-G·exp(y) with log_target)
 //   dL/dy = -G·x + G·xlogy([y != 0], y) + G·y/y    (so y = 0 gives 0/0 = NaN, as in PyTorch)
 //   dL/dy = G·exp(y) + G·(y - x)·exp(y)            (log_target; y = x = -inf gives NaN)
-// The terms are accumulated in the order autograd's engine adds them.
+// The terms are accumulated in the order autograd's engine adds them. A broadcast target is
+// summed at the op that broadcast it, before its own factors apply (broadcastTargetGrad).
 //
 // "mean" divides by every element of the broadcast shape (PyTorch's default, not the KL
 // divergence of a batch); "batchmean" is PyTorch's sum followed by a division by
 // input.shape[0] (no division for a 0-d input), so it runs as "sum" with g / D upstream.
 
 import { z } from 'zod';
-import { type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
-import { broadcastShapes, showShape } from '../numeric/shape.js';
+import { broadcastStreams, isBroadcastGrad, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
+import { broadcastShapes, expandTo, showShape } from '../numeric/shape.js';
 import { booleanOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss, type FloatTensor } from '../registry/types.js';
+import {
+  type Alloc,
+  type Args,
+  type CheckResult,
+  defineLoss,
+  type FloatTensor,
+  type GradRequest,
+  type KernelResult,
+  type Reduction,
+} from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 
 const options = z.object({
@@ -80,6 +90,46 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_target })
   return sum;
 };
 
+/**
+ * The gradient of a target broadcast to plan.shape, summed where PyTorch sums it (at the op
+ * that broadcast it, before the target's own factor applies):
+ *   log_target = false:  Σ(-G·x) + ΣG·xlogy([y != 0], y) + ΣG·y/y
+ *   log_target = true:   Σ(G·exp(y)) + Σ(G·(y - x))·exp(y)
+ * So a target 0 broadcast against an empty input still gets 0·0/0 = NaN, as in PyTorch.
+ */
+function broadcastTargetGrad(args: Args, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc) {
+  const xt = args.input as FloatTensor;
+  const yt = args.target as FloatTensor;
+  const x = expandTo(xt.data, xt.shape, plan.shape, alloc);
+  const y = expandTo(yt.data, yt.shape, plan.shape, alloc);
+  const [sp, sq] = broadcastStreams(plan, yt.shape, opts.reduction as Reduction, grad, 2, (i, Gi, [P, Q]) => {
+    const xi = x[i] as number;
+    const yi = y[i] as number;
+    if (opts.log_target) {
+      (P as Float64Array)[i] = Gi * (yi - xi);
+      (Q as Float64Array)[i] = Gi * Math.exp(yi);
+    } else {
+      (P as Float64Array)[i] = Gi;
+      (Q as Float64Array)[i] = -Gi * xi;
+    }
+  }) as [Float64Array, Float64Array];
+  const gy = alloc(yt.data.length);
+  for (let k = 0; k < gy.length; k++) {
+    const yk = yt.data[k] as number;
+    const S = sp[k] as number;
+    const Q = sq[k] as number;
+    gy[k] = opts.log_target ? Q + S * Math.exp(yk) : Q + S * (yk === 0 ? 0 : Math.log(yk)) + (S * yk) / yk;
+  }
+  return gy;
+}
+
+/** runPair, except for a broadcast target's gradient (above). `opts.reduction` is never batchmean here. */
+function run(args: Args, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc): KernelResult {
+  if (!isBroadcastGrad(args, 'target', plan, grad)) return runPair(loop, args, opts, plan, grad, alloc);
+  const rest = runPair(loop, args, opts, plan, { ...grad, wrt: grad.wrt.filter((a) => a !== 'target') }, alloc);
+  return { ...rest, grads: { ...rest.grads, target: broadcastTargetGrad(args, opts, plan, grad, alloc) } };
+}
+
 function check(args: Args, opts: Options): CheckResult<PairPlan> {
   const si = (args.input as FloatTensor).shape;
   const st = (args.target as FloatTensor).shape;
@@ -114,11 +164,11 @@ export const klDiv = defineLoss<typeof options.shape, PairPlan>({
   options,
   check,
   compute: (args, opts, plan, grad, alloc) => {
-    if (opts.reduction !== 'batchmean') return runPair(loop, args, opts, plan, grad, alloc);
+    if (opts.reduction !== 'batchmean') return run(args, opts, plan, grad, alloc);
     // batchmean = sum / input.shape[0]; a 0-d input is not divided
     const si = (args.input as FloatTensor).shape;
     const D = si.length === 0 ? 1 : (si[0] as number);
-    const r = runPair(loop, args, { ...opts, reduction: 'sum' }, plan, { ...grad, g: grad.g / D }, alloc);
+    const r = run(args, { ...opts, reduction: 'sum' }, plan, { ...grad, g: grad.g / D }, alloc);
     return { loss: (r.loss as number) / D, grads: r.grads };
   },
 });

@@ -133,7 +133,14 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
     const wantY = grad.wrt.includes('target');
     const wantW = weight !== undefined && grad.wrt.includes('weight');
     if (wantX || wantY || wantW) {
-      const gx = wantX ? gradBuffer(n, input.shape, shape, alloc) : null;
+      // A broadcast input is summed where PyTorch sums it, at the products with (1 - y) and y,
+      // before logσ's backward applies σ(±x): σ(x)·ΣA - σ(-x)·ΣB. That differs from summing the
+      // per-element gradients only for a non-finite σ or an empty broadcast (a NaN input still
+      // gets σ(NaN)·0 = NaN, as in PyTorch).
+      const xBroadcast = wantX && input.data.length !== n;
+      const gx = wantX && !xBroadcast ? gradBuffer(n, input.shape, shape, alloc) : null;
+      const ga = xBroadcast ? new Float64Array(n) : null;
+      const gb = xBroadcast ? new Float64Array(n) : null;
       const gy = wantY ? gradBuffer(n, target.shape, shape, alloc) : null;
       const gw = wantW ? gradBuffer(n, (weight as FloatTensor).shape, shape, alloc) : null;
       const G = none ? 1 : upstream(opts.reduction, grad.g, S);
@@ -149,12 +156,26 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
             const xi = x[idx] as number;
             const yi = y[idx] as number;
             if (gx !== null) gx[idx] = Hw * (1 - yi) * sigmoid(xi) - Hw * yi * sigmoid(-xi);
+            if (ga !== null && gb !== null) {
+              ga[idx] = Hw * (1 - yi);
+              gb[idx] = Hw * yi;
+            }
             if (gy !== null) gy[idx] = Hw * logSigmoid(-xi) - Hw * logSigmoid(xi);
             if (gw !== null) gw[idx] = H * -(yi * logSigmoid(xi) + (1 - yi) * logSigmoid(-xi));
           }
         }
       }
       if (gx !== null) grads.input = sumTo(gx, shape, input.shape, alloc);
+      if (ga !== null && gb !== null) {
+        const sa = sumTo(ga, shape, input.shape, f64);
+        const sb = sumTo(gb, shape, input.shape, f64);
+        const gi = alloc(input.data.length);
+        for (let k = 0; k < gi.length; k++) {
+          const xk = input.data[k] as number;
+          gi[k] = (sa[k] as number) * sigmoid(xk) - (sb[k] as number) * sigmoid(-xk);
+        }
+        grads.input = gi;
+      }
       if (gy !== null) grads.target = sumTo(gy, shape, target.shape, alloc);
       if (gw !== null) grads.weight = sumTo(gw, shape, (weight as FloatTensor).shape, alloc);
     }

@@ -15,17 +15,25 @@
 //
 // No value checks: negative or fractional targets and any eps are computed as given.
 //
-// A broadcast input is summed where PyTorch sums it: at the op that broadcasts, before the
-// non-linear factor of x is applied. So its gradient is
+// A broadcast argument is summed where PyTorch sums it: at the op that broadcasts, before its
+// own non-linear factor is applied. So a broadcast input's gradient is
 //   log_input = true:   exp(x)·ΣG + Σ(-G·y)            log_input = false:  ΣG + Σ(-G·y) / (x + eps)
-// not Σ of the per-element gradients. The two differ only through non-finite values: with
-// x + eps = 0, targets 0 and 1 in the summed group give -inf in PyTorch (Σ(-G·y) = -1, then
-// / 0), where summing the per-element -0/0 = NaN and -1/0 would give NaN.
+// and a broadcast target's Stirling term is taken at ΣG, not Σ of the per-element gradients.
+// They differ only through non-finite values and empty broadcasts: with x + eps = 0, targets
+// 0 and 1 in the summed group give -inf in PyTorch (Σ(-G·y) = -1, then / 0), where summing
+// the per-element -0/0 = NaN and -1/0 would give NaN; a target 0 broadcast against an empty
+// input still gets the Stirling term's 0·log 0 = NaN.
 
 import { z } from 'zod';
-import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
-import { upstream } from '../numeric/reduce.js';
-import { expandTo, numel, sumTo } from '../numeric/shape.js';
+import {
+  broadcastStreams,
+  checkPair,
+  isBroadcastGrad,
+  type PairLoop,
+  type PairPlan,
+  runPair,
+} from '../numeric/pointwise.js';
+import { expandTo } from '../numeric/shape.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
 import {
   type Alloc,
@@ -73,8 +81,7 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_input, fu
       const masked = yi <= 1; // a NaN target is not masked
       if (!masked) l += yi * Math.log(yi) - yi + 0.5 * Math.log(TWO_PI * yi);
       if (gy !== null) {
-        const S = masked ? 0 : Gi;
-        dy += S * Math.log(yi) + (S * yi) / yi - S + ((0.5 * S) / (TWO_PI * yi)) * TWO_PI;
+        dy += stirlingGrad(masked ? 0 : Gi, yi);
       }
     }
     sum += l;
@@ -90,39 +97,63 @@ function check(args: Args, opts: Options): CheckResult<PairPlan> {
   return { ...r, issues: r.issues.map((issue) => ({ ...issue, message: `poisson_nll_loss: ${issue.message}` })) };
 }
 
-/** The gradient of an input that was broadcast to `plan.shape`, summed in PyTorch's order. */
-function broadcastInputGrad(args: Args, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc) {
-  const x = args.input as FloatTensor;
-  const t = args.target as FloatTensor;
-  const n = numel(plan.shape);
-  const y = expandTo(t.data, t.shape, plan.shape, alloc);
-  const G = opts.reduction === 'none' ? 1 : upstream(opts.reduction, grad.g, n);
-  const gamma = opts.reduction === 'none' ? grad.gamma : null;
-  // A: what reaches the x term (exp(x) or x itself), B: what reaches y·x or y·log(x + eps)
-  const A = new Float64Array(n);
-  const B = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const Gi = gamma === null ? G : (gamma[i] as number);
-    A[i] = Gi;
-    B[i] = -Gi * (y[i] as number);
+// The Stirling term's contribution to the target gradient, for the upstream factor S that
+// reaches it (0 where the mask y <= 1 holds; a NaN target is not masked).
+function stirlingGrad(S: number, y: number): number {
+  return S * Math.log(y) + (S * y) / y - S + ((0.5 * S) / (TWO_PI * y)) * TWO_PI;
+}
+
+/**
+ * Gradients of arguments broadcast to plan.shape, summed in PyTorch's order (see the header):
+ *   input:  exp(x)·ΣG + Σ(-G·y)   or   ΣG + Σ(-G·y) / (x + eps)
+ *   target: Σ(-G·x) or Σ(-G·log(x + eps)), plus with full the Stirling term taken at ΣG
+ */
+function broadcastGrad(
+  name: 'input' | 'target',
+  args: Args,
+  opts: Options,
+  plan: PairPlan,
+  grad: GradRequest,
+  alloc: Alloc,
+) {
+  const xt = args.input as FloatTensor;
+  const yt = args.target as FloatTensor;
+  const own = name === 'input' ? xt : yt;
+  const x = expandTo(xt.data, xt.shape, plan.shape, alloc);
+  const y = expandTo(yt.data, yt.shape, plan.shape, alloc);
+  const [sg, sq] = broadcastStreams(plan, own.shape, opts.reduction, grad, 2, (i, Gi, [P, Q]) => {
+    (P as Float64Array)[i] = Gi;
+    if (name === 'input') (Q as Float64Array)[i] = -Gi * (y[i] as number);
+    else {
+      const xi = x[i] as number;
+      (Q as Float64Array)[i] = -Gi * (opts.log_input ? xi : Math.log(xi + opts.eps));
+    }
+  }) as [Float64Array, Float64Array];
+  const out = alloc(own.data.length);
+  for (let k = 0; k < out.length; k++) {
+    const v = own.data[k] as number;
+    const S = sg[k] as number;
+    const Q = sq[k] as number;
+    if (name === 'input') out[k] = opts.log_input ? Math.exp(v) * S + Q : S + Q / (v + opts.eps);
+    else out[k] = opts.full ? Q + stirlingGrad(v <= 1 ? 0 : S, v) : Q;
   }
-  const sa = sumTo(A, plan.shape, x.shape, (k) => new Float64Array(k));
-  const sb = sumTo(B, plan.shape, x.shape, (k) => new Float64Array(k));
-  const gx = alloc(x.data.length);
-  for (let k = 0; k < gx.length; k++) {
-    const xk = x.data[k] as number;
-    gx[k] = opts.log_input
-      ? Math.exp(xk) * (sa[k] as number) + (sb[k] as number)
-      : (sa[k] as number) + (sb[k] as number) / (xk + opts.eps);
-  }
-  return gx;
+  return out;
 }
 
 function compute(args: Args, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc): KernelResult {
-  const broadcastInput = grad.wrt.includes('input') && (args.input as FloatTensor).data.length !== numel(plan.shape);
-  if (!broadcastInput) return runPair(loop, args, opts, plan, grad, alloc);
-  const rest = runPair(loop, args, opts, plan, { ...grad, wrt: grad.wrt.filter((a) => a !== 'input') }, alloc);
-  return { ...rest, grads: { ...rest.grads, input: broadcastInputGrad(args, opts, plan, grad, alloc) } };
+  const special = (['input', 'target'] as const).filter((a) => isBroadcastGrad(args, a, plan, grad));
+  if (special.length === 0) return runPair(loop, args, opts, plan, grad, alloc);
+  const rest = runPair(
+    loop,
+    args,
+    opts,
+    plan,
+    { ...grad, wrt: grad.wrt.filter((a) => !special.includes(a as never)) },
+    alloc,
+  );
+  const grads = { ...rest.grads };
+  for (const a of special) grads[a] = broadcastGrad(a, args, opts, plan, grad, alloc);
+  return { ...rest, grads };
 }
 
 export const poissonNllLoss = defineLoss<typeof options.shape, PairPlan>({

@@ -88,3 +88,33 @@ export function runPair<O extends { reduction: Reduction }>(
   if (gb) grads[b] = sumTo(gb, plan.shape, tb.shape, alloc);
   return { loss: out ?? reduced(opts.reduction, sum, n), grads };
 }
+
+/**
+ * For losses whose gradient for a broadcast argument must be summed where PyTorch sums it: at
+ * the op that broadcast the argument, before the argument's own local factor is applied
+ * (`f(a)·ΣP + ΣQ`, not `Σ(P_i·f(a) + Q_i)`). The two differ when `f(a)` is not finite or NaN,
+ * or when the broadcast shape is empty (PyTorch still applies `f(a)` to the empty sum).
+ * Returns the sums of the streams `fill` writes for every broadcast element `i`, each laid out
+ * as `shape`; `G_i` is the upstream factor of element `i` (LOSSES.md 3.5).
+ */
+export function broadcastStreams(
+  plan: PairPlan,
+  shape: readonly number[],
+  reduction: Reduction,
+  grad: GradRequest,
+  count: number,
+  fill: (i: number, Gi: number, streams: Float64Array[]) => void,
+): Float64Array[] {
+  const n = numel(plan.shape);
+  const none = reduction === 'none';
+  const G = none ? 1 : upstream(reduction, grad.g, n);
+  const gamma = none ? grad.gamma : null;
+  const streams = Array.from({ length: count }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) fill(i, gamma === null ? G : (gamma[i] as number), streams);
+  return streams.map((s) => sumTo(s, plan.shape, shape, (k) => new Float64Array(k)) as Float64Array);
+}
+
+/** Whether `name` is asked for and was broadcast to a larger shape (so its gradient is a sum). */
+export function isBroadcastGrad(args: Args, name: string, plan: PairPlan, grad: GradRequest): boolean {
+  return grad.wrt.includes(name) && (args[name] as FloatTensor).data.length !== numel(plan.shape);
+}

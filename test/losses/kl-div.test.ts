@@ -104,6 +104,19 @@ describe('kl_div', () => {
     expect(values(lt.grads.target as FloatArray)).toEqual([Number.NaN]);
   });
 
+  it('sums a broadcast target before its own factors, as PyTorch does (empty broadcast)', () => {
+    // target (2, 1) against input (2, 0): nothing to sum, yet PyTorch still applies xlogy's
+    // backward to the empty sum, 0·0/0 = NaN at y = 0 (log_target: 0·exp(y) = 0)
+    const args = { input: f64([2, 0], []), target: f64([2, 1], [0, 0.5]) };
+    const r = evaluate(klDiv, args, { reduction: 'sum' }, ['input', 'target']);
+    expect(r.loss).toBe(0);
+    expect(values(r.grads.target as FloatArray)).toEqual([Number.NaN, 0]);
+    const l = evaluate(klDiv, { ...args, target: f64([2, 1], [-1, 0.5]) }, { reduction: 'sum', log_target: true }, [
+      'target',
+    ]);
+    expect(values(l.grads.target as FloatArray)).toEqual([0, 0]);
+  });
+
   it('returns NaN for an empty mean or batchmean and 0 for an empty sum', () => {
     const args = { input: f64([0, 3], []), target: f64([0, 3], []) };
     expect(evaluate(klDiv, args).loss).toBeNaN();

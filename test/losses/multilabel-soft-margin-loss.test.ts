@@ -110,6 +110,32 @@ describe('multilabel_soft_margin_loss', () => {
     expect(values(r.grads.input as FloatArray)[0]).toBeNaN();
   });
 
+  it('sums a broadcast input before logσ’s backward, as PyTorch does', () => {
+    // input (1, 2) against target (0, 2): the empty sums still meet σ(NaN), so PyTorch gives NaN
+    const empty = evaluate(
+      loss,
+      { input: f64([1, 2], [Number.NaN, 1]), target: f64([0, 2], []) },
+      { reduction: 'none' },
+      ['input'],
+    );
+    expect(values(empty.grads.input as FloatArray)).toEqual([Number.NaN, 0]);
+    // and over real rows it is σ(x)·Σ H(1 - y) - σ(-x)·Σ H·y (PyTorch: [-0.0051, nan] with w = [2, inf])
+    const r = evaluate(
+      loss,
+      {
+        input: f64([1, 2], [0.5, -1]),
+        target: f64([2, 2], [1, 0, 0.25, 1]),
+        weight: f64([2], [2, Number.POSITIVE_INFINITY]),
+      },
+      { reduction: 'sum' },
+      ['input'],
+    );
+    const s = (v: number) => 1 / (1 + Math.exp(-v));
+    const g = values(r.grads.input as FloatArray);
+    expect(g[0]).toBeCloseTo((s(0.5) * (2 * 0.75)) / 2 - (s(-0.5) * (2 * 1.25)) / 2, 14);
+    expect(g[1]).toBeNaN();
+  });
+
   it('returns NaN for the mean and 0 for the sum of an empty batch', () => {
     const args = { input: f64([0, 3], []), target: f64([0, 3], []) };
     expect(evaluate(loss, args).loss).toBeNaN();

@@ -121,6 +121,19 @@ describe('poisson_nll_loss', () => {
     expect(values(l.grads.input as FloatArray)).toEqual([6 - 14, 0 * Math.E - 2]);
   });
 
+  it('takes the Stirling term of a broadcast target at the summed upstream factor (empty broadcast)', () => {
+    // target (2, 1) against input (2, 0): PyTorch applies the masked term's backward to the
+    // empty sum, so y = 0 still gets 0·log 0 = NaN
+    const r = evaluate(
+      poissonNllLoss,
+      { input: f64([2, 0], []), target: f64([2, 1], [0, 3]) },
+      { reduction: 'sum', full: true },
+      ['target'],
+    );
+    expect(r.loss).toBe(0);
+    expect(values(r.grads.target as FloatArray)).toEqual([Number.NaN, 0]);
+  });
+
   it('refuses shapes that do not broadcast, at /target', () => {
     expect(refusal(poissonNllLoss, { input: f64([2], [0, 0]), target: f64([3], [1, 1, 1]) })).toMatchObject({
       code: 'LOSSD_SHAPE_MISMATCH',
