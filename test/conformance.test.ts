@@ -8,6 +8,8 @@ import { GOLDEN_DIR, type GoldenFile, judge, loadGolden } from './helpers/golden
 import { postJson, type RunningServer, startServer } from './helpers/server.js';
 
 const BEYOND_DIR = new URL('./golden-beyond', import.meta.url).pathname;
+// random cases computed by PyTorch 1.13.1 (scripts/torch-cases/generate.py, test/golden-torch/README.md)
+const TORCH_DIR = new URL('./golden-torch', import.meta.url).pathname;
 
 function goldenFiles(): GoldenFile[] {
   const files = loadGolden(GOLDEN_DIR);
@@ -16,6 +18,7 @@ function goldenFiles(): GoldenFile[] {
   } catch {
     // no beyond cases copied yet
   }
+  files.push(...loadGolden(TORCH_DIR));
   return files;
 }
 
