@@ -1,6 +1,7 @@
 // npm run bench [-- --suites=kernels,codec,http,event-loop,memory] [--only=mse_loss,...]
 // Iterating: --sizes=1e6 --dtypes=float64 --only=cross_entropy,nll_loss
 // npm run bench:quick   (CI: every suite, tiny sizes, one repeat, no thresholds)
+// --no-peer: leave out the Python peer (FastAPI + PyTorch); --peer: measure it in --quick too
 //
 // Prints one table and writes it as JSON to bench/results/latest.json. Every figure is a ratio
 // against a baseline measured in the same run; see bench/README-section.md.
@@ -24,6 +25,8 @@ function arg(name: string): string | undefined {
 }
 
 const quick = process.argv.includes('--quick');
+// the Python peer (bench/peer): measured in full runs where it can run; --peer in --quick too
+const peer = process.argv.includes('--peer') || (!quick && !process.argv.includes('--no-peer'));
 const suites = (arg('suites')?.split(',') ?? [...ALL]) as Suite[];
 const only = arg('only')?.split(',') ?? [];
 const out =
@@ -62,9 +65,9 @@ for (const suite of suites) {
       ),
     );
   } else if (suite === 'http') {
-    rows.push(...(await runHttp({ quick }, log)));
+    rows.push(...(await runHttp({ quick, peer }, log)));
   } else if (suite === 'event-loop') {
-    rows.push(...(await runEventLoop({ quick }, log)));
+    rows.push(...(await runEventLoop({ quick, peer }, log)));
   } else {
     rows.push(...(await runMemory({ quick }, log)));
   }

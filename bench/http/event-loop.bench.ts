@@ -4,6 +4,10 @@
 // bodies each way) cannot delay the sampler, and at a lower priority (nice 10), since remote
 // clients would not take the server's cores; samples are fired on schedule whether or not the
 // previous one has answered (no coordinated omission).
+//
+// The Python peer (bench/peer/app.py) is sampled the same way under the same load, in rounds
+// interleaved with lossd's (lossd, peer, peer, lossd); its rows give lossd's /healthz p50 and
+// p99 under load as ratios against the peer's.
 
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -13,8 +17,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Row } from '../lib/report.js';
 import { type Running, startLossd } from '../lib/servers.js';
-import { percentile } from '../lib/stats.js';
+import { percentile, summarize } from '../lib/stats.js';
 import { crossEntropyNested } from './bodies.js';
+import { PEER_NAME, peerMissing, peerOrWhy } from './http.bench.js';
 
 const AUTOCANNON = fileURLToPath(new URL('../../node_modules/autocannon/autocannon.js', import.meta.url));
 
@@ -53,62 +58,90 @@ async function sample(server: Running, ms: number, everyMs = 10): Promise<number
   return latencies;
 }
 
-export async function runEventLoop(opts: { quick: boolean }, log: (s: string) => void): Promise<Row[]> {
+interface UnderLoad {
+  readonly idle: number[];
+  readonly loaded: number[];
+  /** large requests answered during the loaded sampling's run */
+  readonly completed: number;
+}
+
+/** /healthz sampled on the idle server, then while 4 clients post `file` for `seconds`. */
+async function underLoad(server: Running, file: string, path: string, seconds: number, idleMs: number) {
+  await sample(server, 500);
+  const idle = await sample(server, idleMs);
+  const child = spawn(
+    process.execPath,
+    [
+      AUTOCANNON,
+      '-c',
+      '4',
+      '-d',
+      String(seconds),
+      '-m',
+      'POST',
+      '-H',
+      'content-type=application/json',
+      '-i',
+      file,
+      '-j',
+      `${server.url}${path}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  // The load generator shares this machine's cores with the server, as remote clients would
+  // not: it runs at a lower priority so that what is measured is the server's event loop.
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, 10);
+  } catch {
+    // not permitted: leave it be
+  }
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // let the four clients get going, then sample through the rest of the run
+  await new Promise((r) => setTimeout(r, 1500));
+  const loaded = await sample(server, (seconds - 2.5) * 1000);
+  await done;
+  let completed = Number.NaN;
+  try {
+    const result = JSON.parse(out) as { requests: { total: number }; non2xx: number };
+    completed = result.requests.total - result.non2xx;
+  } catch {
+    // no summary: leave NaN in the note
+  }
+  return { idle, loaded, completed } satisfies UnderLoad;
+}
+
+export async function runEventLoop(opts: { quick: boolean; peer: boolean }, log: (s: string) => void): Promise<Row[]> {
   const { quick } = opts;
   const large = quick ? crossEntropyNested(128, 1000) : crossEntropyNested(1024, 1000);
   const file = join(tmpdir(), `lossd-bench-${process.pid}.json`);
   writeFileSync(file, large.body);
+  const seconds = quick ? 4 : 14;
+  const idleMs = quick ? 1000 : 3000;
   const server = await startLossd(2);
+  const { peer, why } = await peerOrWhy(opts.peer, server, [large], log);
   try {
-    await sample(server, 500);
-    const idle = await sample(server, quick ? 1000 : 3000);
-    const seconds = quick ? 4 : 14;
-    const child = spawn(
-      process.execPath,
-      [
-        AUTOCANNON,
-        '-c',
-        '4',
-        '-d',
-        String(seconds),
-        '-m',
-        'POST',
-        '-H',
-        'content-type=application/json',
-        '-i',
-        file,
-        '-j',
-        `${server.url}${large.path}`,
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    // The load generator shares this machine's cores with the server, as remote clients would
-    // not: it runs at a lower priority so that what is measured is the server's event loop.
-    try {
-      if (child.pid !== undefined) setPriority(child.pid, 10);
-    } catch {
-      // not permitted: leave it be
+    // with the peer: lossd, peer, then peer, lossd (the machine's load drifts)
+    const rounds = peer && !quick ? 2 : 1;
+    const ours: UnderLoad[] = [];
+    const theirs: UnderLoad[] = [];
+    for (let k = 0; k < rounds; k++) {
+      if (peer && k % 2 === 1) theirs.push(await underLoad(peer, file, large.path, seconds, idleMs));
+      ours.push(await underLoad(server, file, large.path, seconds, idleMs));
+      if (peer && k % 2 === 0) theirs.push(await underLoad(peer, file, large.path, seconds, idleMs));
     }
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    // let the four clients get going, then sample through the rest of the run
-    await new Promise((r) => setTimeout(r, 1500));
-    const loaded = await sample(server, (seconds - 2.5) * 1000);
-    await done;
-    let completed = Number.NaN;
-    try {
-      const result = JSON.parse(out) as { requests: { total: number }; non2xx: number };
-      completed = result.requests.total - result.non2xx;
-    } catch {
-      // no summary: leave NaN in the note
-    }
+    const pooled = (xs: UnderLoad[], key: 'idle' | 'loaded') => xs.flatMap((x) => x[key]);
+    const answered = (xs: UnderLoad[]) => xs.map((x) => x.completed).join(', ');
+    const loaded = pooled(ours, 'loaded');
+    const idle = pooled(ours, 'idle');
     const row = (stat: 'p50' | 'p99', target?: Row['target']): Row => {
       const p = stat === 'p50' ? 50 : 99;
       const a = percentile(loaded, p);
       const b = percentile(idle, p);
+      const ratios = ours.map((x) => percentile(x.loaded, p) / percentile(x.idle, p));
       return {
         suite: 'event-loop',
         case: `/healthz ${stat} while 4 clients post ${large.name}`,
@@ -117,16 +150,43 @@ export async function runEventLoop(opts: { quick: boolean }, log: (s: string) =>
         baseline: `idle ${stat}`,
         baselineValue: b,
         ratio: a / b,
-        spread: 0,
-        repeats: 1,
+        spread: summarize(ratios).spread,
+        repeats: ours.length,
         ...(target ? { target } : {}),
-        note: `${loaded.length} samples under load (${completed} large requests answered in ${seconds} s), ${idle.length} idle`,
+        note: `${loaded.length} samples under load (${answered(ours)} large requests answered in ${seconds} s), ${idle.length} idle`,
       };
     };
     const rows = [row('p50'), row('p99', { on: 'value', op: '<', limit: 20 })];
     log(`  /healthz p50 ${rows[0]?.value.toFixed(2)} ms, p99 ${rows[1]?.value.toFixed(2)} ms under load`);
+    if (!peer) {
+      rows.push(peerMissing('event-loop', why ?? 'unknown'));
+      return rows;
+    }
+    const vs = (stat: 'p50' | 'p99', target?: Row['target']): Row => {
+      const p = stat === 'p50' ? 50 : 99;
+      const a = percentile(loaded, p);
+      const b = percentile(pooled(theirs, 'loaded'), p);
+      const ratios = ours.map((x, i) => percentile(x.loaded, p) / percentile((theirs[i] as UnderLoad).loaded, p));
+      return {
+        suite: 'event-loop',
+        case: `vs ${PEER_NAME}: /healthz ${stat} while 4 clients post ${large.name}`,
+        value: a,
+        unit: 'ms',
+        baseline: `${PEER_NAME} ${stat}`,
+        baselineValue: b,
+        ratio: summarize(ratios).median,
+        spread: summarize(ratios).spread,
+        repeats: ratios.length,
+        ...(target ? { target } : {}),
+        note: `lossd / peer per round; peer: ${pooled(theirs, 'loaded').length} samples under load (${answered(theirs)} large requests answered in ${seconds} s), idle ${stat} ${percentile(pooled(theirs, 'idle'), p).toFixed(2)} ms`,
+      };
+    };
+    rows.push(vs('p50'), vs('p99', { on: 'ratio', op: '<=', limit: 1 }));
+    log(
+      `  peer: /healthz p50 ${rows[2]?.baselineValue.toFixed(2)} ms, p99 ${rows[3]?.baselineValue.toFixed(2)} ms under load`,
+    );
     return rows;
   } finally {
-    await server.stop();
+    await Promise.all([server.stop(), peer?.stop()]);
   }
 }

@@ -9,18 +9,30 @@
 //           worker's own work on the same bytes (parse, decode, kernel, encode) measured alone
 //
 // Runs of lossd and of the bare server alternate, repeat by repeat.
+//
+// The peer (bench/peer/app.py, FastAPI + uvicorn + PyTorch, what a Python team would write
+// instead) is measured in the same run on every one of those loads, interleaved with lossd
+// repeat by repeat, once its answers to the same bodies are checked against lossd's (1e-9);
+// its rows ("vs FastAPI") give lossd's req/s, p50 and p99 as ratios against the peer's. Where
+// it cannot run (no Debian python3-torch etc.: npm run bench:peer-setup), or in --quick without
+// --peer, one row says so and the rest is measured as before.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import autocannon, { type Result } from 'autocannon';
 import handle from '../../src/pool/worker.js';
 import type { Row } from '../lib/report.js';
-import { type Running, startBare, startLossd } from '../lib/servers.js';
+import { peerUnavailable, type Running, startBare, startLossd, startPeer } from '../lib/servers.js';
 import { summarize } from '../lib/stats.js';
+import { sameAnswers } from '../peer/verify.js';
 import { type BenchBody, crossEntropyB64, crossEntropyNested, mseNested } from './bodies.js';
 
 export interface HttpOptions {
   readonly quick: boolean;
+  /** Measure the Python peer too (where it can run). */
+  readonly peer: boolean;
 }
+
+export const PEER_NAME = 'FastAPI+PyTorch';
 
 interface Load {
   readonly connections: number;
@@ -36,7 +48,9 @@ export async function fire(server: Running, b: BenchBody, load: Load): Promise<R
     headers: { 'content-type': 'application/json' },
     connections: load.connections,
     timeout: 120,
-    ...(load.amount !== undefined ? { amount: load.amount } : { duration: load.duration ?? 5 }),
+    // autocannon ends a run on its sampling tick (1 s by default), so a fixed amount's duration
+    // would be rounded up to whole seconds: sample every 50 ms there (req/s = total / duration)
+    ...(load.amount !== undefined ? { amount: load.amount, sampleInt: 50 } : { duration: load.duration ?? 5 }),
   });
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`${b.name}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
   return r;
@@ -75,37 +89,139 @@ function row(
 
 const med = (xs: number[]) => summarize(xs).median;
 
-/** req/s of lossd against the bare server, alternating, `repeats` times. */
+/** One autocannon run: req/s and latency percentiles (ms). */
+interface Figures {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** req/s as the mean of per-second counts for a timed run, completed / elapsed for a fixed amount. */
+function figures(r: Result, timed: boolean): Figures {
+  return { rps: timed ? r.requests.average : r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99 };
+}
+
+/** CPU seconds of every process in a process group (the peer: uvicorn and its workers). */
+function groupCpuSeconds(pgid: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      if (Number(fields[2]) === pgid) total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return total;
+}
+
+/** A row saying why the peer was not measured. */
+export function peerMissing(suite: Row['suite'], why: string): Row {
+  return {
+    suite,
+    case: `vs ${PEER_NAME}: not measured (${why})`,
+    value: Number.NaN,
+    unit: '',
+    baseline: PEER_NAME,
+    baselineValue: Number.NaN,
+    ratio: Number.NaN,
+    spread: 0,
+    repeats: 0,
+  };
+}
+
+/**
+ * Starts the peer if it can run here and is wanted; otherwise says why not. `check` are the
+ * bodies whose answers must match lossd's before anything is measured.
+ */
+export async function peerOrWhy(
+  wanted: boolean,
+  lossd: Running,
+  check: readonly BenchBody[],
+  log: (s: string) => void,
+): Promise<{ peer?: Running; why?: string }> {
+  if (!wanted) return { why: 'skipped in --quick; pass --peer' };
+  const why = peerUnavailable();
+  if (why !== undefined) {
+    log(`  peer unavailable: ${why}`);
+    return { why };
+  }
+  let peer: Running;
+  try {
+    peer = await startPeer(2);
+  } catch (e) {
+    log(`  peer did not start: ${(e as Error).message}`);
+    return { why: `did not start: ${(e as Error).message}` };
+  }
+  for (const b of check) {
+    const r = await sameAnswers(lossd.url, peer.url, b).catch((e: Error) => ({ ok: false, detail: e.message }));
+    log(`  peer ${r.ok ? 'agrees with' : 'DIFFERS from'} lossd on ${b.name}: ${r.detail}`);
+    if (!r.ok) {
+      await peer.stop();
+      return { why: `its answers differ from lossd's on ${b.name}` };
+    }
+  }
+  return { peer };
+}
+
+/** lossd against the peer on one load: req/s, p50 and p99, each as per-repeat ratios. */
+function peerRows(load: string, s: readonly Figures[], p: readonly Figures[], note = ''): Row[] {
+  const ratios = (f: (x: Figures) => number) => s.map((x, i) => f(x) / f(p[i] as Figures));
+  const out = (stat: 'rps' | 'p50' | 'p99', target: Row['target']) =>
+    row(
+      `vs ${PEER_NAME}: ${load}, ${stat === 'rps' ? 'req/s' : stat}`,
+      med(s.map((x) => x[stat])),
+      stat === 'rps' ? 'req/s' : 'ms',
+      stat === 'rps' ? PEER_NAME : `${PEER_NAME} ${stat}`,
+      med(p.map((x) => x[stat])),
+      ratios((x) => x[stat]),
+      { target, note: `lossd / peer per repeat${note ? `; ${note}` : ''}` },
+    );
+  return [
+    out('rps', { on: 'ratio', op: '>=', limit: 1 }),
+    out('p50', undefined),
+    out('p99', { on: 'ratio', op: '<=', limit: 1 }),
+  ];
+}
+
+interface Measured {
+  readonly subject: Figures[];
+  readonly base: Figures[];
+  readonly peer: Figures[];
+  /** subject / base req/s, per repeat */
+  readonly ratio: number[];
+}
+
+/**
+ * req/s of lossd against the bare server (and the peer, when there is one), interleaved repeat
+ * by repeat: bare, lossd, peer, then peer, lossd, bare, ...
+ */
 async function throughput(
   lossd: Running,
   bare: Running,
+  peer: Running | undefined,
   b: BenchBody,
   connections: number,
   seconds: number,
   repeats: number,
-): Promise<{ subject: number[]; base: number[]; ratio: number[]; p50: number[] }> {
+): Promise<Measured> {
   await fire(lossd, b, { connections, duration: 1 });
   await fire(bare, b, { connections, duration: 1 });
-  const subject: number[] = [];
-  const base: number[] = [];
-  const ratio: number[] = [];
-  const p50: number[] = [];
+  if (peer) await fire(peer, b, { connections, duration: 1 });
+  const m: Measured = { subject: [], base: [], peer: [], ratio: [] };
   for (let k = 0; k < repeats; k++) {
-    let s: Result;
-    let t: Result;
-    if (k % 2 === 0) {
-      t = await fire(bare, b, { connections, duration: seconds });
-      s = await fire(lossd, b, { connections, duration: seconds });
-    } else {
-      s = await fire(lossd, b, { connections, duration: seconds });
-      t = await fire(bare, b, { connections, duration: seconds });
-    }
-    subject.push(s.requests.average);
-    base.push(t.requests.average);
-    ratio.push(s.requests.average / t.requests.average);
-    p50.push(s.latency.p50);
+    const order: [Running, Figures[]][] = [
+      [bare, m.base],
+      [lossd, m.subject],
+    ];
+    if (peer) order.push([peer, m.peer]);
+    if (k % 2 === 1) order.reverse();
+    for (const [server, into] of order)
+      into.push(figures(await fire(server, b, { connections, duration: seconds }), true));
+    m.ratio.push((m.subject[k] as Figures).rps / (m.base[k] as Figures).rps);
   }
-  return { subject, base, ratio, p50 };
+  return m;
 }
 
 /** The worker's whole task on `b` in this process, in ms (median of `repeats`). */
@@ -126,111 +242,167 @@ function alone(b: BenchBody, repeats: number): number[] {
 export async function runHttp(opts: HttpOptions, log: (s: string) => void): Promise<Row[]> {
   const { quick } = opts;
   const rows: Row[] = [];
+  const peerRowsAll: Row[] = [];
   const seconds = quick ? 1 : 5;
   const repeats = quick ? 1 : 3;
   const [N, C] = quick ? [128, 1000] : [1024, 1000];
+  const small = crossEntropyNested(32, 10);
+  const medium = mseNested(10_000);
+  const large = crossEntropyNested(N, C);
+  const b64 = crossEntropyB64(N, C);
   const lossd = await startLossd(2);
   const bare = await startBare();
+  const { peer, why } = await peerOrWhy(opts.peer, lossd, [small, medium, large, b64], log);
   try {
-    const small = crossEntropyNested(32, 10);
-    const t1 = await throughput(lossd, bare, small, 16, seconds, repeats);
+    const t1 = await throughput(lossd, bare, peer, small, 16, seconds, repeats);
+    const p50s = (xs: Figures[]) => med(xs.map((x) => x.p50));
+    const rpss = (xs: Figures[]) => xs.map((x) => x.rps);
     rows.push(
-      row(`${small.name}, 16 conns`, med(t1.subject), 'req/s', 'bare Fastify', med(t1.base), t1.ratio, {
+      row(`${small.name}, 16 conns`, med(rpss(t1.subject)), 'req/s', 'bare Fastify', med(rpss(t1.base)), t1.ratio, {
         target: { on: 'ratio', op: '>=', limit: 0.6 },
-        note: `p50 ${med(t1.p50)} ms`,
+        note: `p50 ${p50s(t1.subject)} ms`,
       }),
     );
-    log(`  small: ${med(t1.subject).toFixed(0)} req/s, bare ${med(t1.base).toFixed(0)} req/s`);
+    if (peer) peerRowsAll.push(...peerRows(`${small.name}, 16 conns`, t1.subject, t1.peer));
+    log(
+      `  small: ${med(rpss(t1.subject)).toFixed(0)} req/s, bare ${med(rpss(t1.base)).toFixed(0)}${peer ? `, peer ${med(rpss(t1.peer)).toFixed(0)}` : ''}`,
+    );
 
-    const medium = mseNested(10_000);
-    const t2 = await throughput(lossd, bare, medium, 8, seconds, repeats);
+    const t2 = await throughput(lossd, bare, peer, medium, 8, seconds, repeats);
     rows.push(
-      row(`${medium.name}, 8 conns`, med(t2.subject), 'req/s', 'bare Fastify', med(t2.base), t2.ratio, {
-        note: `p50 ${med(t2.p50)} ms`,
+      row(`${medium.name}, 8 conns`, med(rpss(t2.subject)), 'req/s', 'bare Fastify', med(rpss(t2.base)), t2.ratio, {
+        note: `p50 ${p50s(t2.subject)} ms`,
       }),
     );
-    log(`  medium: ${med(t2.subject).toFixed(0)} req/s, bare ${med(t2.base).toFixed(0)} req/s`);
+    if (peer) peerRowsAll.push(...peerRows(`${medium.name}, 8 conns`, t2.subject, t2.peer));
+    log(
+      `  medium: ${med(rpss(t2.subject)).toFixed(0)} req/s, bare ${med(rpss(t2.base)).toFixed(0)}${peer ? `, peer ${med(rpss(t2.peer)).toFixed(0)}` : ''}`,
+    );
 
     // large nested JSON: latency at 1 connection, then 4 connections
-    const large = crossEntropyNested(N, C);
     const amount1 = quick ? 2 : 15;
     await fire(lossd, large, { connections: 1, amount: 2 });
     await fire(bare, large, { connections: 1, amount: 2 });
-    const lat: number[] = [];
-    const latBare: number[] = [];
-    const lr: number[] = [];
-    const rps1: number[] = [];
+    if (peer) await fire(peer, large, { connections: 1, amount: 2 });
+    const one: Measured = { subject: [], base: [], peer: [], ratio: [] };
     for (let k = 0; k < repeats; k++) {
-      const s = await fire(lossd, large, { connections: 1, amount: amount1 });
-      const t = await fire(bare, large, { connections: 1, amount: amount1 });
-      lat.push(s.latency.p50);
-      latBare.push(t.latency.p50);
-      lr.push(s.latency.p50 / t.latency.p50);
-      rps1.push(s.requests.total / s.duration);
+      const order: [Running, Figures[]][] = [
+        [lossd, one.subject],
+        [bare, one.base],
+      ];
+      if (peer) order.push([peer, one.peer]);
+      if (k % 2 === 1) order.reverse();
+      for (const [server, into] of order) {
+        into.push(figures(await fire(server, large, { connections: 1, amount: amount1 }), false));
+      }
+      one.ratio.push((one.subject[k] as Figures).p50 / (one.base[k] as Figures).p50);
     }
     rows.push(
-      row(`${large.name}, p50 at 1 conn`, med(lat), 'ms', 'bare Fastify p50', med(latBare), lr, {
+      row(`${large.name}, p50 at 1 conn`, p50s(one.subject), 'ms', 'bare Fastify p50', p50s(one.base), one.ratio, {
         target: { on: 'value', op: '<=', limit: 450 },
         note: `body ${(large.body.length / 1e6).toFixed(1)} MB`,
       }),
     );
-    log(`  large nested: p50 ${med(lat)} ms, bare ${med(latBare)} ms`);
+    if (peer) peerRowsAll.push(...peerRows(`${large.name}, 1 conn`, one.subject, one.peer));
+    log(
+      `  large nested: p50 ${p50s(one.subject)} ms, bare ${p50s(one.base)} ms${peer ? `, peer ${p50s(one.peer)} ms` : ''}`,
+    );
 
     const amount4 = quick ? 4 : 24;
-    const cpu0 = cpuSeconds(lossd.pid);
-    const client0 = process.cpuUsage();
-    const w0 = performance.now();
-    const s4 = await fire(lossd, large, { connections: 4, amount: amount4 });
-    const wall = (performance.now() - w0) / 1000;
-    const cores = (cpuSeconds(lossd.pid) - cpu0) / wall;
-    const client = process.cpuUsage(client0);
-    const clientCores = (client.user + client.system) / 1e6 / wall;
-    const rps4 = s4.requests.total / s4.duration;
+    const repeats4 = peer ? repeats : 1;
+    const four: Measured = { subject: [], base: [], peer: [], ratio: [] };
+    const cores: number[] = [];
+    const clientCores: number[] = [];
+    const peerCores: number[] = [];
+    const runLossd4 = async () => {
+      const cpu0 = cpuSeconds(lossd.pid);
+      const client0 = process.cpuUsage();
+      const w0 = performance.now();
+      four.subject.push(figures(await fire(lossd, large, { connections: 4, amount: amount4 }), false));
+      const wall = (performance.now() - w0) / 1000;
+      cores.push((cpuSeconds(lossd.pid) - cpu0) / wall);
+      const client = process.cpuUsage(client0);
+      clientCores.push((client.user + client.system) / 1e6 / wall);
+    };
+    const runPeer4 = async (p: Running) => {
+      const cpu0 = groupCpuSeconds(p.pid);
+      const w0 = performance.now();
+      four.peer.push(figures(await fire(p, large, { connections: 4, amount: amount4 }), false));
+      peerCores.push((groupCpuSeconds(p.pid) - cpu0) / ((performance.now() - w0) / 1000));
+    };
+    for (let k = 0; k < repeats4; k++) {
+      if (peer && k % 2 === 1) await runPeer4(peer);
+      await runLossd4();
+      if (peer && k % 2 === 0) await runPeer4(peer);
+    }
+    const rps1 = med(rpss(one.subject));
+    const rps4 = med(rpss(four.subject));
     rows.push(
-      row(`${large.name}, req/s at 4 conns`, rps4, 'req/s', 'lossd at 1 conn', med(rps1), [rps4 / med(rps1)], {
-        note: `server CPU ${cores.toFixed(2)} cores; p50 ${s4.latency.p50} ms`,
-      }),
+      row(
+        `${large.name}, req/s at 4 conns`,
+        rps4,
+        'req/s',
+        'lossd at 1 conn',
+        rps1,
+        rpss(four.subject).map((x) => x / rps1),
+        { note: `server CPU ${med(cores).toFixed(2)} cores; p50 ${p50s(four.subject)} ms` },
+      ),
     );
     rows.push({
       suite: 'http',
       case: `${large.name}, server CPU at 4 conns`,
-      value: cores,
+      value: med(cores),
       unit: 'cores',
       baseline: 'cores on the machine',
       baselineValue: 2,
-      ratio: cores / 2,
-      spread: 0,
-      repeats: 1,
+      ratio: med(cores) / 2,
+      spread: summarize(cores).spread,
+      repeats: cores.length,
       target: { on: 'value', op: '>=', limit: 1.5 },
-      note: `CPU seconds of the server process (all threads) over wall seconds; the load generator (this process) used ${clientCores.toFixed(2)} cores meanwhile`,
+      note: `CPU seconds of the server process (all threads) over wall seconds; the load generator (this process) used ${med(clientCores).toFixed(2)} cores meanwhile`,
     });
+    if (peer) {
+      peerRowsAll.push(
+        ...peerRows(
+          `${large.name}, 4 conns`,
+          four.subject,
+          four.peer,
+          `peer CPU ${med(peerCores).toFixed(2)} cores (uvicorn and its workers), lossd ${med(cores).toFixed(2)}`,
+        ),
+      );
+    }
     log(
-      `  large nested x4: ${rps4.toFixed(2)} req/s (1 conn ${med(rps1).toFixed(2)}), server ${cores.toFixed(2)} cores`,
+      `  large nested x4: ${rps4.toFixed(2)} req/s (1 conn ${rps1.toFixed(2)}), server ${med(cores).toFixed(2)} cores${peer ? `; peer ${med(rpss(four.peer)).toFixed(2)} req/s, ${med(peerCores).toFixed(2)} cores` : ''}`,
     );
 
     // large b64: latency at 1 connection against the same work done alone
-    const b64 = crossEntropyB64(N, C);
     await fire(lossd, b64, { connections: 1, amount: 2 });
+    if (peer) await fire(peer, b64, { connections: 1, amount: 2 });
     const solo: number[] = [];
-    const latB: number[] = [];
+    const latB: Figures[] = [];
+    const peerB: Figures[] = [];
     const br: number[] = [];
+    const amountB = quick ? 2 : 20;
     for (let k = 0; k < repeats; k++) {
       const a = med(alone(b64, quick ? 2 : 5));
-      const s = await fire(lossd, b64, { connections: 1, amount: quick ? 2 : 20 });
+      if (peer && k % 2 === 1) peerB.push(figures(await fire(peer, b64, { connections: 1, amount: amountB }), false));
+      const s = figures(await fire(lossd, b64, { connections: 1, amount: amountB }), false);
+      if (peer && k % 2 === 0) peerB.push(figures(await fire(peer, b64, { connections: 1, amount: amountB }), false));
       solo.push(a);
-      latB.push(s.latency.p50);
-      br.push(s.latency.p50 / a);
+      latB.push(s);
+      br.push(s.p50 / a);
     }
     rows.push(
-      row(`${b64.name}, p50 at 1 conn`, med(latB), 'ms', 'parse+decode+kernel+encode alone', med(solo), br, {
+      row(`${b64.name}, p50 at 1 conn`, p50s(latB), 'ms', 'parse+decode+kernel+encode alone', med(solo), br, {
         target: { on: 'ratio', op: '<=', limit: 2 },
         note: `body ${(b64.body.length / 1e6).toFixed(1)} MB`,
       }),
     );
-    log(`  large b64: p50 ${med(latB)} ms, alone ${med(solo).toFixed(1)} ms`);
+    if (peer) peerRowsAll.push(...peerRows(`${b64.name}, 1 conn`, latB, peerB));
+    log(`  large b64: p50 ${p50s(latB)} ms, alone ${med(solo).toFixed(1)} ms${peer ? `, peer ${p50s(peerB)} ms` : ''}`);
   } finally {
-    await lossd.stop();
-    await bare.stop();
+    await Promise.all([lossd.stop(), bare.stop(), peer?.stop()]);
   }
+  rows.push(...(peer ? peerRowsAll : [peerMissing('http', why ?? 'unknown')]));
   return rows;
 }

@@ -33,6 +33,8 @@ declare module 'autocannon' {
     amount?: number;
     timeout?: number;
     workers?: number;
+    /** ms between samples of the request and byte counts (default 1000) */
+    sampleInt?: number;
   }
   function autocannon(opts: Options): Promise<Result>;
   export default autocannon;
