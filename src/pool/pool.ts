@@ -70,8 +70,14 @@ export function createPool(options: PoolOptions): LossPool {
     minThreads: options.workers,
     maxThreads: options.workers,
     maxQueue: options.maxQueue,
-    // One task per thread at a time: kernels are CPU-bound, interleaving gains nothing.
-    concurrentTasksPerWorker: 1,
+    // A worker runs one task at a time (its handler is synchronous), but may hold a second
+    // small one waiting in its port, so that it starts the moment the first ends rather than
+    // after a round trip through this thread (which is busy with sockets under load): +25%
+    // small-request throughput (BENCHMARKS.md). piscina's balancer never queues a task behind
+    // an abortable one (a body above SMALL_BODY_BYTES carries its timeout's signal) and gives
+    // an abortable task only an idle worker, so nothing waits behind a large request, and a
+    // timeout that terminates a worker takes no other request with it.
+    concurrentTasksPerWorker: 2,
     idleTimeout: Number.POSITIVE_INFINITY,
     resourceLimits: { maxOldGenerationSizeMb: options.workerHeapMb },
   });

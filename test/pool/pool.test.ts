@@ -42,6 +42,33 @@ describe('the worker pool', () => {
     expect(reply).toMatchObject({ ok: false, code: 'LOSSD_INVALID_TENSOR', errors: [{ path: '/input/1' }] });
   });
 
+  it('never queues a small request behind a large one: the other worker answers it', async () => {
+    const p = open({ workers: 2, maxQueue: 64 });
+    const large = bytes({
+      input: { shape: [2_000_000], dtype: 'float64', b64: Buffer.alloc(16_000_000).toString('base64') },
+      target: 0,
+      reduction: 'none',
+    });
+    const order: string[] = [];
+    const big = p.run({ kind: 'loss', loss: 'mse_loss', body: large, raw: true, maxElements: 1e8 }, 60_000);
+    void big.then(() => order.push('large'));
+    const small = Array.from({ length: 20 }, (_, i) =>
+      p
+        .run(
+          { kind: 'loss', loss: 'mse_loss', body: bytes({ input: [i], target: [0] }), raw: true, maxElements: 10 },
+          10_000,
+        )
+        .then((r) => {
+          order.push('small');
+          return r;
+        }),
+    );
+    const replies = await Promise.all(small);
+    expect(replies.filter((r) => !r.ok)).toEqual([]);
+    expect(await big).toMatchObject({ ok: true });
+    expect(order.indexOf('large')).toBe(20);
+  });
+
   it('refuses work at once when the queue is full, without losing the queued tasks', async () => {
     const p = open({ maxQueue: 1 });
     const slow = bytes({
