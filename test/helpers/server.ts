@@ -2,7 +2,7 @@
 // compiled worker from dist/ (`npm test` builds first), and small fetch helpers.
 
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, configWith } from '../../src/config.js';
 import { createPool, type LossPool, poolOptionsFor } from '../../src/pool/pool.js';
 
@@ -16,11 +16,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(overrides: Partial<Config> = {}): Promise<RunningServer> {
+export async function startServer(
+  overrides: Partial<Config> = {},
+  { logger }: { logger?: AppDeps['logger'] } = {},
+): Promise<RunningServer> {
   const config = configWith({ workers: 2, ...overrides });
   const pool = createPool({ ...poolOptionsFor(config), workerFile: WORKER_FILE });
   const lifecycle = { draining: false };
-  const app = await buildApp({ config, pool, lifecycle });
+  const app = await buildApp({ config, pool, lifecycle, logger });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,

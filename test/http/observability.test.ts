@@ -1,6 +1,7 @@
 // What an operator sees: Prometheus metrics by route, loss and status; a request id on every
 // response (an incoming x-request-id is honoured); liveness and readiness.
 
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, type RunningServer, request, startServer } from '../helpers/server.js';
 
@@ -52,5 +53,37 @@ describe('operations', () => {
     expect(text).toMatch(/lossd_pool_queue_depth 0/);
     expect(text).toMatch(/lossd_pool_utilization_ratio/);
     expect(text).toMatch(/lossd_process_cpu_user_seconds_total/);
+  });
+
+  it('logs one line per request, with what it computed, and nothing at warn or above for answered requests', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logged = await startServer({}, { logger: { level: 'info', stream } });
+    try {
+      await postJson(logged.url, '/v1/losses/mse_loss', { input: [1, 2], target: [0, 0] });
+      // large enough to carry a timeout signal, and to be written in pieces
+      await postJson(logged.url, '/v1/losses/mse_loss', { input: new Array(20_000).fill(0.1), target: 0 });
+      await postJson(logged.url, '/v1/losses/mse_loss', { input: [1, 'x'], target: 0 });
+      await postJson(logged.url, '/v1/batch', { items: [{ loss: 'l1_loss', input: [1], target: [0] }] });
+      await request(`${logged.url}/healthz`);
+    } finally {
+      await logged.close();
+    }
+    expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+    const requests = lines.filter((l) => l.msg === 'request');
+    expect(requests.map((l) => [l.url, l.status])).toEqual([
+      ['/v1/losses/mse_loss', 200],
+      ['/v1/losses/mse_loss', 200],
+      ['/v1/losses/mse_loss', 400],
+      ['/v1/batch', 200],
+      ['/healthz', 200],
+    ]);
+    expect(requests[0]).toMatchObject({ loss: 'mse_loss', elements: 4 });
+    expect(requests[3]).toMatchObject({ loss: 'batch', elements: 2 });
   });
 });

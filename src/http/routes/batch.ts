@@ -9,7 +9,7 @@ import type { Config } from '../../config.js';
 import type { LossPool } from '../../pool/pool.js';
 import { batchRequestSchema, batchResponseSchema } from '../../registry/batch-envelope.js';
 import { ownedBytes } from '../owned-bytes.js';
-import { sendProblem } from '../problem.js';
+import { answerFromPool } from '../pool-answer.js';
 import { BODY_ROUTE_ERRORS, errorResponses, ok } from '../responses.js';
 import { validatedInWorker } from '../validation.js';
 
@@ -31,27 +31,15 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
       },
     },
     handler: async (request, reply) => {
-      const started = performance.now();
-      const result = await pool.run(
-        {
-          kind: 'batch',
-          body: ownedBytes(request.body as unknown as Buffer),
-          raw: true,
-          maxItems: config.maxBatchItems,
-          maxElements: config.maxElements,
-        },
-        config.requestTimeoutMs,
-      );
-      request.lossd = {
-        loss: 'batch',
-        elements: result.ok ? result.elements : 0,
-        kernelMs: result.ok ? result.kernelMs : 0,
-        totalMs: performance.now() - started,
-      };
-      if (!result.ok) return sendProblem(reply, result);
-      return reply
-        .type('application/json')
-        .send(Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength) as never);
+      const task = {
+        kind: 'batch',
+        body: ownedBytes(request.body as unknown as Buffer),
+        raw: true,
+        maxItems: config.maxBatchItems,
+        maxElements: config.maxElements,
+      } as const;
+      await answerFromPool(pool, task, config.requestTimeoutMs, request, reply);
+      return reply;
     },
   });
 }

@@ -11,6 +11,7 @@ import { envelopeSchema, responseSchema } from '../../registry/envelope.js';
 import { knownNames, LOSSES } from '../../registry/index.js';
 import type { AnyLossDescriptor } from '../../registry/types.js';
 import { ownedBytes } from '../owned-bytes.js';
+import { answerFromPool } from '../pool-answer.js';
 import { sendProblem } from '../problem.js';
 import { BODY_ROUTE_ERRORS, errorResponses, ok } from '../responses.js';
 import { validatedInWorker } from '../validation.js';
@@ -19,27 +20,15 @@ export function lossRoutes(app: FastifyInstance, pool: LossPool, config: Config)
   const typed = app.withTypeProvider<ZodTypeProvider>();
 
   const handler = (loss: AnyLossDescriptor) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const started = performance.now();
-    const result = await pool.run(
-      {
-        kind: 'loss',
-        loss: loss.name,
-        body: ownedBytes(request.body as Buffer),
-        raw: true,
-        maxElements: config.maxElements,
-      },
-      config.requestTimeoutMs,
-    );
-    request.lossd = {
+    const task = {
+      kind: 'loss',
       loss: loss.name,
-      elements: result.ok ? result.elements : 0,
-      kernelMs: result.ok ? result.kernelMs : 0,
-      totalMs: performance.now() - started,
-    };
-    if (!result.ok) return sendProblem(reply, result);
-    return reply
-      .type('application/json')
-      .send(Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength));
+      body: ownedBytes(request.body as Buffer),
+      raw: true,
+      maxElements: config.maxElements,
+    } as const;
+    await answerFromPool(pool, task, config.requestTimeoutMs, request, reply);
+    return reply;
   };
 
   for (const loss of LOSSES) {
