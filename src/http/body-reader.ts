@@ -12,6 +12,13 @@ const { FST_ERR_CTP_BODY_TOO_LARGE, FST_ERR_CTP_INVALID_CONTENT_LENGTH } = error
 /** Bodies without a content-length (chunked) start in a buffer this large and double. */
 const CHUNKED_START_BYTES = 64 * 1024;
 
+/**
+ * A declared length is trusted only this far before its bytes arrive: a larger body starts in
+ * a buffer of this size and moves to one of its declared size once it has sent this much, so
+ * that a client cannot make the server commit 64 MB per connection by sending a header alone.
+ */
+const TRUSTED_LENGTH_BYTES = 1024 * 1024;
+
 type Payload = IncomingMessage & { receivedEncodedLength?: number };
 
 export function readBody(
@@ -28,7 +35,9 @@ export function readBody(
 
   // allocUnsafeSlow: a fresh ArrayBuffer of exactly this size, not a slice of the shared pool,
   // and no zero fill of bytes that are about to be overwritten
-  let buf = Buffer.allocUnsafeSlow(Number.isNaN(declared) ? CHUNKED_START_BYTES : declared);
+  let buf = Buffer.allocUnsafeSlow(
+    Number.isNaN(declared) ? CHUNKED_START_BYTES : Math.min(declared, TRUSTED_LENGTH_BYTES),
+  );
   let received = 0;
 
   const finish = (err: Error | null, body?: Buffer) => {
@@ -46,8 +55,10 @@ export function readBody(
       return finish(new FST_ERR_CTP_BODY_TOO_LARGE());
     }
     if (end > buf.length) {
-      // no content-length, or a decoded body larger than it: grow (the end checks the length)
-      const grown = Buffer.allocUnsafeSlow(Math.min(limit, Math.max(end, 2 * buf.length)));
+      // to the declared length once the body has shown it means it; without one (or past it,
+      // for a decoded body), doubling (the end checks the length)
+      const size = end <= declared ? declared : Math.min(limit, Math.max(end, 2 * buf.length));
+      const grown = Buffer.allocUnsafeSlow(size);
       buf.copy(grown, 0, 0, received);
       buf = grown;
     }
