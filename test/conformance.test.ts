@@ -10,6 +10,9 @@ import { postJson, type RunningServer, startServer } from './helpers/server.js';
 const BEYOND_DIR = new URL('./golden-beyond', import.meta.url).pathname;
 // random cases computed by PyTorch 1.13.1 (scripts/torch-cases/generate.py, test/golden-torch/README.md)
 const TORCH_DIR = new URL('./golden-torch', import.meta.url).pathname;
+// random cases for the eight losses beyond torch.nn.functional, computed by their references
+// (scripts/torch-cases/generate_beyond.py, test/golden-torch-beyond/README.md)
+const TORCH_BEYOND_DIR = new URL('./golden-torch-beyond', import.meta.url).pathname;
 
 function goldenFiles(): GoldenFile[] {
   const files = loadGolden(GOLDEN_DIR);
@@ -19,6 +22,7 @@ function goldenFiles(): GoldenFile[] {
     // no beyond cases copied yet
   }
   files.push(...loadGolden(TORCH_DIR));
+  files.push(...loadGolden(TORCH_BEYOND_DIR));
   return files;
 }
 

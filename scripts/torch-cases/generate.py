@@ -821,6 +821,12 @@ NO_NONFINITE_GRAD_OUTPUT = {
     "multi_margin_loss", "multilabel_margin_loss",
 }
 
+# Reference functions for losses that are not torch.nn.functional's (generate_beyond.py registers
+# them here, with their generators, in GENERATORS and DEFAULT_GRAD): loss -> callable(**tensors, **opts).
+REFERENCES = {}
+# Their default reduction where it is not "mean" (torchvision's losses default to "none").
+DEFAULT_REDUCTION = {}
+
 # -------------------------------------------------------------------- encoding
 
 
@@ -908,8 +914,8 @@ def run_torch(loss, values, opts, grad_wrt, tdtype, go):
         else:
             torch_args[name] = torch.tensor(a, dtype=tdtype).requires_grad_(name in grad_wrt)
     try:
-        loss_t = getattr(F, loss)(**torch_args, **opts)
-        if opts.get("reduction", "mean") == "none":
+        loss_t = REFERENCES.get(loss, getattr(F, loss, None))(**torch_args, **opts)
+        if opts.get("reduction", DEFAULT_REDUCTION.get(loss, "mean")) == "none":
             expected = {"status": 200, "loss": expected_tensor(loss_t)}
         else:
             expected = {"status": 200, "loss": jnum(loss_t.detach().double().item())}
