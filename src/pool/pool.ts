@@ -19,7 +19,7 @@ export interface PoolOptions {
   readonly workers: number;
   readonly maxQueue: number;
   readonly workerHeapMb: number;
-  /** The worker entry (compiled JS). Default: worker.js beside this module. */
+  /** The worker entry (compiled JS). Default: worker-entry.cjs beside this module. */
   readonly workerFile?: URL | string;
   /**
    * Raw body bytes that may wait in or for the pool at once; beyond it a request is refused
@@ -64,7 +64,7 @@ export function poolOptionsFor(config: Config): PoolOptions {
 }
 
 export function createPool(options: PoolOptions): LossPool {
-  const filename = String(options.workerFile ?? new URL('./worker.js', import.meta.url));
+  const filename = String(options.workerFile ?? new URL('./worker-entry.cjs', import.meta.url));
   const piscina = new Piscina({
     filename,
     minThreads: options.workers,

@@ -6,7 +6,7 @@ import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, configWith } from '../../src/config.js';
 import { createPool, type LossPool, poolOptionsFor } from '../../src/pool/pool.js';
 
-export const WORKER_FILE = new URL('../../dist/src/pool/worker.js', import.meta.url);
+export const WORKER_FILE = new URL('../../dist/src/pool/worker-entry.cjs', import.meta.url);
 
 export interface RunningServer {
   readonly url: string;
