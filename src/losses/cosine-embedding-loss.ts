@@ -10,7 +10,8 @@
 // which is F (x2/den - cos x1/A) for x1. The upstream factor F is a *selection* (ATen's `where`
 // and `clamp_min` backward): -G for y = 1, G for y = -1 with cos - margin >= 0 (passes at the
 // kink), else exactly 0. A NaN cosine still makes both gradient rows NaN, because F multiplies
-// NaN partials. Broadcasting enters only the dot product: each magnitude uses its own elements.
+// NaN partials. Broadcasting enters only the dot product: each magnitude uses its own elements,
+// and a broadcast row's magnitude gradient is summed over the pair rows before x applies.
 
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
@@ -169,6 +170,14 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
     if (F !== null) {
       const g1 = wantX1 ? new Float64Array(N1 * D1) : null;
       const g2 = wantX2 ? new Float64Array(N2 * D2) : null;
+      // An input whose single row is broadcast (N1 = 1 ≠ Np; input2 alike) gets its magnitude
+      // term summed where PyTorch sums it: at the product A·B, before the backward of x1·x1
+      // applies x1, so (Σ gA)·2·x1, not Σ(gA·2·x1). They differ only by rounding, or when Np = 0:
+      // the empty sum still meets x1, and an inf/NaN x1 gives 0·inf = NaN, as in PyTorch.
+      const sum1 = g1 !== null && N1 !== Np;
+      const sum2 = g2 !== null && N2 !== Np;
+      let sA = 0;
+      let sB = 0;
       for (let n = 0; n < Np; n++) {
         const o1 = (N1 === 1 ? 0 : n) * D1;
         const o2 = (N2 === 1 ? 0 : n) * D2;
@@ -179,14 +188,18 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
         if (g1 !== null) {
           for (let d = 0; d < D; d++) g1[o1 + d * s1] = (g1[o1 + d * s1] as number) + gP * (x2[o2 + d * s2] as number);
           const gA = gAB * (B[n] as number);
-          for (let d = 0; d < D1; d++) g1[o1 + d] = (g1[o1 + d] as number) + gA * 2 * (x1[o1 + d] as number);
+          if (sum1) sA += gA;
+          else for (let d = 0; d < D1; d++) g1[o1 + d] = (g1[o1 + d] as number) + gA * 2 * (x1[o1 + d] as number);
         }
         if (g2 !== null) {
           for (let d = 0; d < D; d++) g2[o2 + d * s2] = (g2[o2 + d * s2] as number) + gP * (x1[o1 + d * s1] as number);
           const gB = gAB * (A[n] as number);
-          for (let d = 0; d < D2; d++) g2[o2 + d] = (g2[o2 + d] as number) + gB * 2 * (x2[o2 + d] as number);
+          if (sum2) sB += gB;
+          else for (let d = 0; d < D2; d++) g2[o2 + d] = (g2[o2 + d] as number) + gB * 2 * (x2[o2 + d] as number);
         }
       }
+      if (g1 !== null && sum1) for (let d = 0; d < D1; d++) g1[d] = (g1[d] as number) + sA * 2 * (x1[d] as number);
+      if (g2 !== null && sum2) for (let d = 0; d < D2; d++) g2[d] = (g2[d] as number) + sB * 2 * (x2[d] as number);
       if (g1 !== null) {
         const r = alloc(g1.length);
         r.set(g1);

@@ -11,6 +11,8 @@
 // gets inf - inf = NaN. logσ is the stable form, so x = 900, y = 0 gives e = 900, not inf.
 // The three tensors broadcast in any direction; the class axis counts from the left of the
 // broadcast shape (as PyTorch's `sum(dim=input.dim() - 1)` does), while C is input's last size.
+// PyTorch multiplies by the weight after taking the loss at broadcast(input, target), so when
+// the weight enlarges the shape the input and target gradients are taken there (pairGrads).
 
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
@@ -28,6 +30,8 @@ const options = z.object({ reduction: reductionOption() });
 interface Plan {
   /** Broadcast shape of input, target and weight. */
   readonly shape: readonly number[];
+  /** Broadcast shape of input and target, where the unweighted loss is taken. */
+  readonly pair: readonly number[];
   /** Product of the broadcast dimensions before the class axis. */
   readonly outer: number;
   /** Size of the class axis in the broadcast shape. */
@@ -41,6 +45,66 @@ interface Plan {
 /** A gradient buffer in the broadcast shape: the final array itself when no reduction is needed. */
 function gradBuffer(n: number, own: readonly number[], shape: readonly number[], alloc: (n: number) => FloatArray) {
   return sameShape(own, shape) ? alloc(n) : new Float64Array(n);
+}
+
+/**
+ * Input and target gradients when weight enlarges the broadcast shape. PyTorch applies the
+ * weight last (`loss * weight`), so the upstream U reaching the unweighted loss is Σ H·w summed
+ * to `pair` = broadcast(input, target) first, and the gradients are taken there:
+ *   dx = U (1 - y) σ(x) - U y σ(-x)      dy = U logσ(-x) - U logσ(x)
+ * (a broadcast input summed before σ, as in compute). An empty weight broadcast leaves U = 0,
+ * which still meets non-finite factors: 0·inf = NaN, as in PyTorch.
+ */
+function pairGrads(
+  input: FloatTensor,
+  target: FloatTensor,
+  pair: readonly number[],
+  U: FloatArray,
+  wantX: boolean,
+  wantY: boolean,
+  grads: Record<string, FloatArray>,
+  alloc: (n: number) => FloatArray,
+): void {
+  const m = numel(pair);
+  const f64 = (k: number) => new Float64Array(k);
+  const x = expandTo(input.data, input.shape, pair, f64);
+  const y = expandTo(target.data, target.shape, pair, f64);
+  if (wantX) {
+    const own = sameShape(input.shape, pair);
+    const gx = own ? alloc(m) : null;
+    const ga = own ? null : new Float64Array(m);
+    const gb = own ? null : new Float64Array(m);
+    for (let j = 0; j < m; j++) {
+      const u = U[j] as number;
+      const xj = x[j] as number;
+      const yj = y[j] as number;
+      if (gx !== null) gx[j] = u * (1 - yj) * sigmoid(xj) - u * yj * sigmoid(-xj);
+      else {
+        (ga as Float64Array)[j] = u * (1 - yj);
+        (gb as Float64Array)[j] = u * yj;
+      }
+    }
+    if (gx !== null) grads.input = gx;
+    else {
+      const sa = sumTo(ga as Float64Array, pair, input.shape, f64);
+      const sb = sumTo(gb as Float64Array, pair, input.shape, f64);
+      const gi = alloc(input.data.length);
+      for (let k = 0; k < gi.length; k++) {
+        const xk = input.data[k] as number;
+        gi[k] = (sa[k] as number) * sigmoid(xk) - (sb[k] as number) * sigmoid(-xk);
+      }
+      grads.input = gi;
+    }
+  }
+  if (wantY) {
+    const gy = gradBuffer(m, target.shape, pair, alloc);
+    for (let j = 0; j < m; j++) {
+      const u = U[j] as number;
+      const xj = x[j] as number;
+      gy[j] = u * logSigmoid(-xj) - u * logSigmoid(xj);
+    }
+    grads.target = sumTo(gy, pair, target.shape, alloc);
+  }
 }
 
 export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
@@ -63,14 +127,15 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
     if (input.shape.length === 0) {
       return refuse('LOSSD_SHAPE_MISMATCH', '/input', `${OP}: input must have a class axis, got shape []`);
     }
-    let shape = broadcastShapes(input.shape, target.shape);
-    if (shape === null) {
+    const pair = broadcastShapes(input.shape, target.shape);
+    if (pair === null) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
         '/target',
         `${OP}: target shape ${showShape(target.shape)} does not broadcast with input shape ${showShape(input.shape)}`,
       );
     }
+    let shape = pair;
     if (weight !== undefined) {
       const withWeight = broadcastShapes(shape, weight.shape);
       if (withWeight === null) {
@@ -90,7 +155,7 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
     return {
       ok: true,
       lossShape: opts.reduction === 'none' ? sampleShape : [],
-      plan: { shape, outer, K, inner, C: input.shape[k] as number },
+      plan: { shape, pair, outer, K, inner, C: input.shape[k] as number },
     };
   },
   compute: (args, opts, plan, grad, alloc) => {
@@ -133,15 +198,18 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
     const wantY = grad.wrt.includes('target');
     const wantW = weight !== undefined && grad.wrt.includes('weight');
     if (wantX || wantY || wantW) {
+      // When weight enlarges the shape, input and target gradients come from pairGrads (below).
+      const weighted = (wantX || wantY) && !sameShape(plan.pair, shape);
+      const gu = weighted ? new Float64Array(n) : null;
       // A broadcast input is summed where PyTorch sums it, at the products with (1 - y) and y,
       // before logσ's backward applies σ(±x): σ(x)·ΣA - σ(-x)·ΣB. That differs from summing the
       // per-element gradients only for a non-finite σ or an empty broadcast (a NaN input still
       // gets σ(NaN)·0 = NaN, as in PyTorch).
-      const xBroadcast = wantX && input.data.length !== n;
-      const gx = wantX && !xBroadcast ? gradBuffer(n, input.shape, shape, alloc) : null;
+      const xBroadcast = wantX && !weighted && input.data.length !== n;
+      const gx = wantX && !weighted && !xBroadcast ? gradBuffer(n, input.shape, shape, alloc) : null;
       const ga = xBroadcast ? new Float64Array(n) : null;
       const gb = xBroadcast ? new Float64Array(n) : null;
-      const gy = wantY ? gradBuffer(n, target.shape, shape, alloc) : null;
+      const gy = wantY && !weighted ? gradBuffer(n, target.shape, shape, alloc) : null;
       const gw = wantW ? gradBuffer(n, (weight as FloatTensor).shape, shape, alloc) : null;
       const G = none ? 1 : upstream(opts.reduction, grad.g, S);
       const gamma = none ? grad.gamma : null;
@@ -162,6 +230,7 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
             }
             if (gy !== null) gy[idx] = Hw * logSigmoid(-xi) - Hw * logSigmoid(xi);
             if (gw !== null) gw[idx] = H * -(yi * logSigmoid(xi) + (1 - yi) * logSigmoid(-xi));
+            if (gu !== null) gu[idx] = Hw;
           }
         }
       }
@@ -178,6 +247,8 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
       }
       if (gy !== null) grads.target = sumTo(gy, shape, target.shape, alloc);
       if (gw !== null) grads.weight = sumTo(gw, shape, (weight as FloatTensor).shape, alloc);
+      if (gu !== null)
+        pairGrads(input, target, plan.pair, sumTo(gu, shape, plan.pair, f64), wantX, wantY, grads, alloc);
     }
     return { loss: out ?? reduced(opts.reduction, total, S), grads };
   },

@@ -126,6 +126,43 @@ describe('cosine_embedding_loss', () => {
     expect(values(broadcast.grads.input2 as FloatArray)).toEqual(values(repeated.grads.input2 as FloatArray));
   });
 
+  it('sums a broadcast row’s magnitude gradient before x·x’s backward, as PyTorch does (empty broadcast)', () => {
+    // input1 (1, 3) against input2 (0, 3): PyTorch sums the empty upstream of |x1|² to 0, then
+    // multiplies it by x1, so inf and NaN entries get NaN. PyTorch 1.13.1 (scripts/torch-cases
+    // style, float64): grad input1 = [nan, nan, 0]; with the roles swapped, grad input2 = [0, nan]
+    const r = evaluate(
+      loss,
+      {
+        input1: f64([1, 3], [Number.POSITIVE_INFINITY, Number.NaN, 2]),
+        input2: f64([0, 3], []),
+        target: f64([0], []),
+      },
+      { reduction: 'sum' },
+      BOTH,
+    );
+    expect(r.loss).toBe(0);
+    expect(values(r.grads.input1 as FloatArray)).toEqual([Number.NaN, Number.NaN, 0]);
+    expect(values(r.grads.input2 as FloatArray)).toEqual([]);
+    const s = evaluate(
+      loss,
+      { input1: f64([0, 2], []), input2: f64([1, 2], [1, Number.NEGATIVE_INFINITY]), target: f64([0], []) },
+      { reduction: 'sum' },
+      BOTH,
+    );
+    expect(values(s.grads.input2 as FloatArray)).toEqual([0, Number.NaN]);
+    // and over real rows, PyTorch 1.13.1 (mean, margin 0): grad input1 =
+    // [0.014748866290692976, 0.0012307620947975134, -0.022738680483436483]
+    const b = evaluate(
+      loss,
+      { input1: f64([1, 3], [3, 1, 2]), input2: f64([2, 3], [1, 2, 3, 4, 5, 6]), target: f64([2], [1, -1]) },
+      {},
+      BOTH,
+    );
+    const torch = [0.014748866290692976, 0.0012307620947975134, -0.022738680483436483];
+    const g = values(b.grads.input1 as FloatArray);
+    for (let d = 0; d < 3; d++) expect(g[d]).toBeCloseTo(torch[d] as number, 15);
+  });
+
   it('makes both gradient rows NaN when a cosine is NaN, even with a zero factor', () => {
     const r = evaluate(
       loss,

@@ -136,6 +136,62 @@ describe('multilabel_soft_margin_loss', () => {
     expect(g[1]).toBeNaN();
   });
 
+  it('takes input and target gradients before the weight when the weight enlarges the shape, as PyTorch does', () => {
+    // weight (2, 0) against input (2, 1) and target (1, 1): PyTorch sums the empty upstream of
+    // loss * weight to 0 at the (2, 1) unweighted loss, then 0·(1 − y) = NaN for y = −inf.
+    // PyTorch 1.13.1 (float64, sum, grad_output −1.939, generator case seed2-398):
+    // loss 0, grad input = [nan, nan], grad target = [0]
+    const r = evaluate(
+      loss,
+      {
+        input: f64([2, 1], [-0.32885904326123494, -1.5371775832722772]),
+        target: f64([1, 1], [Number.NEGATIVE_INFINITY]),
+        weight: f64([2, 0], []),
+      },
+      { reduction: 'sum' },
+      ['input', 'target', 'weight'],
+      { g: -1.939 },
+    );
+    expect(r.loss).toBe(0);
+    expect(values(r.grads.input as FloatArray)).toEqual([Number.NaN, Number.NaN]);
+    expect(values(r.grads.target as FloatArray)).toEqual([0]);
+    // input +inf: the target gradient 0·logσ(−inf) = NaN (PyTorch 1.13.1: grad target = [nan, 0])
+    const t = evaluate(
+      loss,
+      { input: f64([2], [Number.POSITIVE_INFINITY, 0.5]), target: f64([2], [1, 0]), weight: f64([0, 2], []) },
+      { reduction: 'sum' },
+      ['input', 'target'],
+    );
+    expect(values(t.grads.input as FloatArray)).toEqual([0, 0]);
+    expect(values(t.grads.target as FloatArray)).toEqual([Number.NaN, 0]);
+    // a finite weight (3, 1, 3) over (2, 3): PyTorch 1.13.1 (mean) gives these gradients
+    const w = evaluate(
+      loss,
+      {
+        input: f64([2, 3], [0.5, -1, 2, 1.5, 0.25, -3]),
+        target: f64([2, 3], [1, 0, 0.25, 0, 1, 1]),
+        weight: f64([3, 1, 3], [2, 0.5, 1, 1, 3, -1, 0.25, 1, 4]),
+      },
+      {},
+      ['input', 'target'],
+    );
+    expect(w.loss).toBeCloseTo(1.102733695769739, 15);
+    const torch = {
+      input: [
+        -0.0454447101331101, 0.04482357022833251, 0.09345141895968628, 0.09841174250479043, -0.07297058318570031,
+        -0.1411220928625827,
+      ],
+      target: [
+        -0.06018518518518519, 0.16666666666666666, -0.2962962962962963, -0.18055555555555555, -0.04166666666666666,
+        0.4444444444444444,
+      ],
+    };
+    for (const a of ['input', 'target'] as const) {
+      const g = values(w.grads[a] as FloatArray);
+      for (const [k, v] of torch[a].entries()) expect(g[k]).toBeCloseTo(v, 15);
+    }
+  });
+
   it('returns NaN for the mean and 0 for the sum of an empty batch', () => {
     const args = { input: f64([0, 3], []), target: f64([0, 3], []) };
     expect(evaluate(loss, args).loss).toBeNaN();
