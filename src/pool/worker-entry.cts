@@ -7,10 +7,15 @@
 
 type Handle = (task: unknown) => unknown;
 
-const handle: Promise<Handle> = import('./worker.js').then((m) => m.default as Handle);
+let loaded: Handle | undefined;
+const loading: Promise<Handle> = import('./worker.js').then((m) => {
+  loaded = m.default as Handle;
+  return loaded;
+});
 // a failed load must fail the tasks, not the thread
-handle.catch(() => {});
+loading.catch(() => {});
 
-export = async function run(task: unknown): Promise<unknown> {
-  return (await handle)(task);
+// Synchronous once the module is in, as the worker's own handler is: no extra promise per task.
+export = function run(task: unknown): unknown {
+  return loaded === undefined ? loading.then((handle) => handle(task)) : loaded(task);
 };
