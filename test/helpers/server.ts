@@ -1,6 +1,7 @@
 // A real lossd listening on 127.0.0.1 (an ephemeral port), with its worker pool running the
 // compiled worker from dist/ (`npm test` builds first), and small fetch helpers.
 
+import { request as httpRequest } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, configWith } from '../../src/config.js';
@@ -66,4 +67,31 @@ export async function request(
 
 export function postJson(base: string, path: string, payload: unknown): Promise<Answer> {
   return request(`${base}${path}`, { body: JSON.stringify(payload) });
+}
+
+/** POSTs JSON text in pieces with no content-length (transfer-encoding: chunked). */
+export function postChunked(url: string, pieces: readonly string[]): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        text += c;
+      });
+      res.on('end', () => {
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+        resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', headers, text, body });
+      });
+    });
+    req.on('error', reject);
+    for (const piece of pieces) req.write(piece);
+    req.end();
+  });
 }

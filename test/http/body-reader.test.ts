@@ -3,10 +3,9 @@
 // little), grown for a chunked body, cut off at the byte limit, and never at the cost of the
 // next request when a client leaves half way.
 
-import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, type RunningServer, startServer } from '../helpers/server.js';
+import { postChunked, postJson, type RunningServer, startServer } from '../helpers/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -18,21 +17,9 @@ const n = 200_000; // ~3.8 MB of JSON: past the first megabyte
 const input = Array.from({ length: n }, (_, i) => (i % 7) / 7);
 const expected = input.reduce((s, v) => s + v * v, 0) / n;
 
-function postChunked(url: string, text: string, piece: number): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        body += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: body }));
-    });
-    req.on('error', reject);
-    for (let i = 0; i < text.length; i += piece) req.write(text.slice(i, i + piece));
-    req.end();
-  });
-}
+/** `text` in pieces of `size` characters. */
+const piecesOf = (text: string, size: number) =>
+  Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size));
 
 describe('request bodies', () => {
   it('reads a body of several megabytes sent with its content-length', async () => {
@@ -43,15 +30,15 @@ describe('request bodies', () => {
 
   it('reads the same body sent in chunks without a content-length', async () => {
     const text = JSON.stringify({ input, target: 0, grad_wrt: [] });
-    const answer = await postChunked(`${server.url}/v1/losses/mse_loss`, text, 100_000);
+    const answer = await postChunked(`${server.url}/v1/losses/mse_loss`, piecesOf(text, 100_000));
     expect(answer.status).toBe(200);
-    expect((JSON.parse(answer.text) as { loss: number }).loss).toBeCloseTo(expected, 12);
+    expect((answer.body as { loss: number }).loss).toBeCloseTo(expected, 12);
   });
 
   it('refuses a chunked body past the byte limit with a 413', async () => {
     const text = JSON.stringify({ input: [...input, ...input, ...input], target: 0 });
     expect(text.length).toBeGreaterThan(8 * 1024 * 1024);
-    const answer = await postChunked(`${server.url}/v1/losses/mse_loss`, text, 1_000_000);
+    const answer = await postChunked(`${server.url}/v1/losses/mse_loss`, piecesOf(text, 1_000_000));
     expect(answer.status).toBe(413);
   });
 
