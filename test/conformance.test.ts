@@ -4,29 +4,18 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOSSES } from '../src/registry/index.js';
-import { GOLDEN_DIR, type GoldenFile, judge, loadGolden } from './helpers/golden.js';
+import { type GoldenFile, judge, loadGolden } from './helpers/golden.js';
 import { postJson, type RunningServer, startServer } from './helpers/server.js';
 
-const BEYOND_DIR = new URL('./golden-beyond', import.meta.url).pathname;
-// random cases computed by PyTorch 1.13.1 (scripts/torch-cases/generate.py, test/golden-torch/README.md)
-const TORCH_DIR = new URL('./golden-torch', import.meta.url).pathname;
-// random cases for the eight losses beyond torch.nn.functional, computed by their references
-// (scripts/torch-cases/generate_beyond.py, test/golden-torch-beyond/README.md)
-const TORCH_BEYOND_DIR = new URL('./golden-torch-beyond', import.meta.url).pathname;
+// The shared golden cases, the beyond-PyTorch ones, and random cases computed by PyTorch 1.13.1
+// and by the beyond losses' references (scripts/torch-cases, each directory's README.md).
+const DIRS = ['golden', 'golden-beyond', 'golden-torch', 'golden-torch-beyond'].map(
+  (d) => new URL(`./${d}`, import.meta.url).pathname,
+);
+// more directories of the same format, ':'-separated: freshly generated cases, for one
+const EXTRA_DIRS = process.env.LOSSD_GOLDEN_DIRS?.split(':').filter(Boolean) ?? [];
 
-function goldenFiles(): GoldenFile[] {
-  const files = loadGolden(GOLDEN_DIR);
-  try {
-    files.push(...loadGolden(BEYOND_DIR));
-  } catch {
-    // no beyond cases copied yet
-  }
-  files.push(...loadGolden(TORCH_DIR));
-  files.push(...loadGolden(TORCH_BEYOND_DIR));
-  return files;
-}
-
-const files = goldenFiles();
+const files: GoldenFile[] = [...DIRS, ...EXTRA_DIRS].flatMap((dir) => loadGolden(dir));
 const registered = new Set(LOSSES.map((l) => l.name));
 
 let server: RunningServer;
