@@ -2,9 +2,8 @@
 // same app and listen on 127.0.0.1 themselves.
 
 import { randomUUID } from 'node:crypto';
-import Fastify, { errorCodes, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
-import sjson from 'secure-json-parse';
 import type { Config } from './config.js';
 import { readBody } from './http/body-reader.js';
 import { registerMetrics } from './http/metrics.js';
@@ -21,10 +20,6 @@ import { schemaCompiler } from './http/validation.js';
 import type { LossPool } from './pool/pool.js';
 
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Keep the body as bytes: a worker parses it. */
-    rawBody?: boolean;
-  }
   interface FastifyRequest {
     /** What the request computed, for its log line. */
     lossd?: { loss: string; elements: number; kernelMs: number; totalMs: number };
@@ -59,27 +54,12 @@ export async function buildApp({
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
-  // JSON only: the default text/plain parser goes, so any other media type is a 415. A loss
-  // request's body stays bytes here (its route says rawBody) and is parsed in a worker; other
-  // bodies are parsed here, safely against prototype poisoning.
+  // JSON only: the default text/plain parser goes, so any other media type is a 415. No body is
+  // parsed on this thread: every body route (a loss, a batch) hands its bytes to a worker,
+  // which parses and validates them (src/pool/worker.ts).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', (request, payload, done) => {
-    readBody(payload, request.headers['content-length'], request.routeOptions.bodyLimit, (err, body) => {
-      if (err !== null || body === undefined) return done(err, undefined);
-      if (request.routeOptions.config.rawBody) return done(null, body);
-      if (body.length === 0) return done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY(), undefined);
-      try {
-        done(null, sjson.parse(body, { protoAction: 'error', constructorAction: 'error' }));
-      } catch (e) {
-        done(
-          Object.assign(new Error(`the body is not valid JSON: ${(e as Error).message}`), {
-            statusCode: 400,
-            code: 'FST_ERR_CTP_INVALID_JSON_BODY',
-          }),
-          undefined,
-        );
-      }
-    });
+    readBody(payload, request.headers['content-length'], request.routeOptions.bodyLimit, done);
   });
 
   app.addHook('onSend', async (request, reply) => {

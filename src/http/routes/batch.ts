@@ -18,7 +18,6 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
   validatedInWorker(batchRequestSchema);
 
   typed.post('/v1/batch', {
-    config: { rawBody: true },
     schema: {
       operationId: 'batch',
       summary: 'Many losses in one round trip.',

@@ -37,7 +37,6 @@ export function lossRoutes(app: FastifyInstance, pool: LossPool, config: Config)
     for (const name of [loss.name, ...loss.aliases]) {
       const alias = name !== loss.name;
       typed.post(`/v1/losses/${name}`, {
-        config: { rawBody: true },
         schema: {
           operationId: alias ? undefined : loss.name,
           summary: alias ? `${loss.name} (alias ${name})` : loss.summary,
