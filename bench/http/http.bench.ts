@@ -231,7 +231,7 @@ function alone(b: BenchBody, repeats: number): number[] {
   const times: number[] = [];
   for (let k = 0; k < repeats + 2; k++) {
     const t0 = performance.now();
-    const r = handle({ kind: 'loss', loss, body: bytes, raw: true, maxElements: 1 << 26 });
+    const r = handle({ kind: 'loss', loss, body: bytes, maxElements: 1 << 26 });
     const t = performance.now() - t0;
     if (r !== true && 'ok' in r && !r.ok) throw new Error(`${b.name}: ${r.detail}`);
     if (k >= 2) times.push(t);

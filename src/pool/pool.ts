@@ -90,7 +90,7 @@ export function createPool(options: PoolOptions): LossPool {
   const maxBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
 
   async function run(task: LossTask | BatchTask, timeoutMs: number): Promise<Reply> {
-    const bytes = task.raw ? (task.body as Uint8Array).byteLength : 0;
+    const bytes = task.body.byteLength;
     if (inFlight >= capacity || (inFlight > 0 && inFlightBytes + bytes > maxBytes)) {
       return failure('LOSSD_OVERLOADED', 'the worker queue is full; retry shortly');
     }
@@ -129,20 +129,17 @@ export function createPool(options: PoolOptions): LossPool {
 
   async function runNow(task: LossTask | BatchTask, timeoutMs: number): Promise<Reply> {
     const transferList: (ArrayBuffer | MessagePort)[] = [];
-    let small = false;
     let channel: MessageChannel | undefined;
-    if (task.raw) {
-      const body = task.body as Uint8Array;
-      transferList.push(body.buffer as ArrayBuffer);
-      small = body.byteLength <= SMALL_BODY_BYTES;
-      // a large request alone in the pool may have its response written by two workers
-      if (task.kind === 'loss' && body.byteLength >= HELP_BODY_BYTES && piscina.threads.length >= 2 && inFlight === 1) {
-        channel = new MessageChannel();
-        const port = channel.port2;
-        port.on('message', (request: HelpRequest) => void help(request, port));
-        transferList.push(channel.port1);
-        task = { ...task, helper: channel.port1 };
-      }
+    const body = task.body;
+    transferList.push(body.buffer as ArrayBuffer);
+    const small = body.byteLength <= SMALL_BODY_BYTES;
+    // a large request alone in the pool may have its response written by two workers
+    if (task.kind === 'loss' && body.byteLength >= HELP_BODY_BYTES && piscina.threads.length >= 2 && inFlight === 1) {
+      channel = new MessageChannel();
+      const port = channel.port2;
+      port.on('message', (request: HelpRequest) => void help(request, port));
+      transferList.push(channel.port1);
+      task = { ...task, helper: channel.port1 };
     }
     try {
       // A small body cannot hold enough elements to run for long: no timer, no abort listener

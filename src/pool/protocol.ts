@@ -4,14 +4,12 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Failure } from '../errors.js';
 
-/** A loss request: the raw body bytes (transferred, not copied) or an already parsed body. */
+/** A loss request: the body's UTF-8 JSON bytes (transferred, not copied). */
 export interface LossTask {
   readonly kind: 'loss';
   /** Canonical loss name. */
   readonly loss: string;
-  /** UTF-8 JSON bytes of the body, or the parsed body of a batch item. */
-  readonly body: Uint8Array | unknown;
-  readonly raw: boolean;
+  readonly body: Uint8Array;
   readonly maxElements: number;
   /**
    * Given when the pool is otherwise idle and the body is large: the worker may ask, through
@@ -24,7 +22,6 @@ export interface LossTask {
 export interface BatchTask {
   readonly kind: 'batch';
   readonly body: Uint8Array;
-  readonly raw: true;
   readonly maxItems: number;
   readonly maxElements: number;
 }

@@ -110,12 +110,8 @@ export function runTask(task: LossTask | BatchTask): Reply {
       const loss = findLoss(task.loss);
       if (loss === undefined) return failure('LOSSD_UNKNOWN_LOSS', `no loss named "${task.loss}"`);
       const limits = { maxElements: task.maxElements };
-      if (task.raw) {
-        const helper = task.helper === undefined ? undefined : helperOn(task.helper);
-        out = withBody(task.body as Uint8Array, (value, b64) => runLoss(loss, value, limits, { b64, helper }));
-      } else {
-        out = runLoss(loss, task.body, limits);
-      }
+      const helper = task.helper === undefined ? undefined : helperOn(task.helper);
+      out = withBody(task.body, (value, b64) => runLoss(loss, value, limits, { b64, helper }));
     }
     if (!out.ok) return out;
     // the body's bytes are in a buffer of their own (never pooled): transferable

@@ -32,7 +32,7 @@ function reference(loss: string, body: Uint8Array): string {
 }
 
 function viaWorker(loss: string, body: Uint8Array): string {
-  const r = runTask({ kind: 'loss', loss, body, raw: true, maxElements: 1e8 });
+  const r = runTask({ kind: 'loss', loss, body, maxElements: 1e8 });
   return r.ok ? Buffer.from(r.body).toString('utf8') : JSON.stringify({ code: r.code, detail: r.detail });
 }
 

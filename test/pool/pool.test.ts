@@ -23,7 +23,7 @@ describe('the worker pool', () => {
   it('transfers the request bytes to the worker (the sender’s buffer is detached) and gets JSON back', async () => {
     const p = open();
     const body = bytes({ input: [1, 2], target: [0, 0] });
-    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body, raw: true, maxElements: 100 }, 10_000);
+    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body, maxElements: 100 }, 10_000);
     expect(body.buffer.byteLength).toBe(0);
     expect(reply.ok).toBe(true);
     if (reply.ok) {
@@ -36,7 +36,7 @@ describe('the worker pool', () => {
   it('returns failures as plain values with their code and path', async () => {
     const p = open();
     const reply = await p.run(
-      { kind: 'loss', loss: 'mse_loss', body: { input: [1, 'x'], target: 1 }, raw: false, maxElements: 100 },
+      { kind: 'loss', loss: 'mse_loss', body: bytes({ input: [1, 'x'], target: 1 }), maxElements: 100 },
       10_000,
     );
     expect(reply).toMatchObject({ ok: false, code: 'LOSSD_INVALID_TENSOR', errors: [{ path: '/input/1' }] });
@@ -50,14 +50,11 @@ describe('the worker pool', () => {
       reduction: 'none',
     });
     const order: string[] = [];
-    const big = p.run({ kind: 'loss', loss: 'mse_loss', body: large, raw: true, maxElements: 1e8 }, 60_000);
+    const big = p.run({ kind: 'loss', loss: 'mse_loss', body: large, maxElements: 1e8 }, 60_000);
     void big.then(() => order.push('large'));
     const small = Array.from({ length: 20 }, (_, i) =>
       p
-        .run(
-          { kind: 'loss', loss: 'mse_loss', body: bytes({ input: [i], target: [0] }), raw: true, maxElements: 10 },
-          10_000,
-        )
+        .run({ kind: 'loss', loss: 'mse_loss', body: bytes({ input: [i], target: [0] }), maxElements: 10 }, 10_000)
         .then((r) => {
           order.push('small');
           return r;
@@ -76,7 +73,7 @@ describe('the worker pool', () => {
       target: 0,
     });
     const tasks = Array.from({ length: 10 }, () =>
-      p.run({ kind: 'loss', loss: 'mse_loss', body: slow.slice(), raw: true, maxElements: 1e8 }, 60_000),
+      p.run({ kind: 'loss', loss: 'mse_loss', body: slow.slice(), maxElements: 1e8 }, 60_000),
     );
     const replies = await Promise.all(tasks);
     expect(replies.filter((r) => !r.ok && r.code !== 'LOSSD_OVERLOADED')).toEqual([]);
@@ -91,17 +88,11 @@ describe('the worker pool', () => {
       input: { shape: [2_000_000], dtype: 'float64', b64: Buffer.alloc(16_000_000).toString('base64') },
       target: 0,
     });
-    const first = p.run({ kind: 'loss', loss: 'mse_loss', body: slow.slice(), raw: true, maxElements: 1e8 }, 60_000);
-    const second = await p.run(
-      { kind: 'loss', loss: 'mse_loss', body: slow.slice(), raw: true, maxElements: 1e8 },
-      60_000,
-    );
+    const first = p.run({ kind: 'loss', loss: 'mse_loss', body: slow.slice(), maxElements: 1e8 }, 60_000);
+    const second = await p.run({ kind: 'loss', loss: 'mse_loss', body: slow.slice(), maxElements: 1e8 }, 60_000);
     expect(second).toMatchObject({ ok: false, code: 'LOSSD_OVERLOADED' });
     expect((await first).ok).toBe(true);
-    const after = await p.run(
-      { kind: 'loss', loss: 'mse_loss', body: slow.slice(), raw: true, maxElements: 1e8 },
-      60_000,
-    );
+    const after = await p.run({ kind: 'loss', loss: 'mse_loss', body: slow.slice(), maxElements: 1e8 }, 60_000);
     expect(after.ok).toBe(true);
   });
 
@@ -111,7 +102,7 @@ describe('the worker pool', () => {
       input: { shape: [8_000_000], dtype: 'float64', b64: Buffer.alloc(64_000_000).toString('base64') },
       target: 0,
     };
-    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: big, raw: false, maxElements: 1e8 }, 1);
+    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: bytes(big), maxElements: 1e8 }, 1);
     expect(reply).toMatchObject({ ok: false, code: 'LOSSD_TIMEOUT' });
     expect(await p.ping(5_000)).toBe(true);
   });
@@ -119,10 +110,10 @@ describe('the worker pool', () => {
   it('replaces a worker that dies (heap exhausted) and answers the next task', async () => {
     const p = open({ workerHeapMb: 16 });
     const huge = new TextEncoder().encode(`{"input":[${'1.5,'.repeat(3_000_000)}1],"target":0}`);
-    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: huge, raw: true, maxElements: 1e8 }, 60_000);
+    const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: huge, maxElements: 1e8 }, 60_000);
     expect(reply).toMatchObject({ ok: false, code: 'LOSSD_WORKER_CRASHED' });
     const next = await p.run(
-      { kind: 'loss', loss: 'mse_loss', body: bytes({ input: [3], target: [1] }), raw: true, maxElements: 100 },
+      { kind: 'loss', loss: 'mse_loss', body: bytes({ input: [3], target: [1] }), maxElements: 100 },
       10_000,
     );
     expect(next.ok).toBe(true);

@@ -33,7 +33,6 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
       const task = {
         kind: 'batch',
         body: ownedBytes(request.body as unknown as Buffer),
-        raw: true,
         maxItems: config.maxBatchItems,
         maxElements: config.maxElements,
       } as const;

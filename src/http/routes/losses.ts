@@ -24,7 +24,6 @@ export function lossRoutes(app: FastifyInstance, pool: LossPool, config: Config)
       kind: 'loss',
       loss: loss.name,
       body: ownedBytes(request.body as Buffer),
-      raw: true,
       maxElements: config.maxElements,
     } as const;
     await answerFromPool(pool, task, config.requestTimeoutMs, request, reply);
