@@ -62,7 +62,10 @@ function errorItem(f: Failure): Uint8Array {
 export function runBatch(body: unknown, limits: BatchLimits, b64?: ExternalB64): BatchSuccess | Failure {
   const parsed = batchRequestSchema.safeParse(body);
   if (!parsed.success) return envelopeFailure(parsed.error);
-  const { items } = parsed.data;
+  // the items as parsed from JSON, not Zod's copies: a copy assigns keys, so an item's own
+  // "__proto__" key would set the copy's prototype and vanish, where the item's own request
+  // must refuse it
+  const items = (body as { items: Array<{ loss: string } & Record<string, unknown>> }).items;
   if (items.length > limits.maxItems) {
     return failure(
       'LOSSD_BODY_TOO_LARGE',

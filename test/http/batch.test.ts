@@ -35,6 +35,16 @@ describe('POST /v1/batch', () => {
     expect(results[0]).toEqual(single.body);
   });
 
+  it('refuses an item with a __proto__ key, as its single request is refused', async () => {
+    const body = '{"items": [{"loss": "mse", "input": [1], "target": [0], "__proto__": {"polluted": 1}}]}';
+    const answer = await request(`${server.url}/v1/batch`, { body });
+    expect(answer.status).toBe(200);
+    expect((answer.body as { results: unknown[] }).results[0]).toMatchObject({
+      error: { status: 400, errors: [{ path: '/items/0/__proto__' }] },
+    });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('refuses more items than the limit with a 413', async () => {
     const items = Array.from({ length: 5 }, () => ({ loss: 'mse', input: [1], target: [0] }));
     const answer = await postJson(server.url, '/v1/batch', { items });
