@@ -56,7 +56,7 @@ export async function buildApp({
 
   // JSON only: the default text/plain parser goes, so any other media type is a 415. No body is
   // parsed on this thread: every body route (a loss, a batch) hands its bytes to a worker,
-  // which parses and validates them (src/pool/worker.ts).
+  // which parses and validates them (src/pipeline/).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', (request, payload, done) => {
     readBody(payload, request.headers['content-length'], request.routeOptions.bodyLimit, done);

@@ -2,8 +2,8 @@
 // that matches its meaning, and appears in the OpenAPI Problem schema and its description.
 
 import { describe, expect, it } from 'vitest';
+import { problemSchema } from '../src/contract/schemas.js';
 import { PROBLEMS, problemBody, problemType } from '../src/errors.js';
-import { problemSchema } from '../src/registry/schemas.js';
 
 describe('the problem table', () => {
   const codes = Object.keys(PROBLEMS) as Array<keyof typeof PROBLEMS>;

@@ -9,8 +9,8 @@
 
 import { decodeFloat, type ExternalB64, type FloatDType } from '../../src/codec/decode.js';
 import { type Encoding, JsonWriter, maxTensorBytes, writeTensor } from '../../src/codec/encode.js';
+import type { FloatArray } from '../../src/numeric/tensor.js';
 import { releaseBuffers } from '../../src/pipeline/run-loss.js';
-import type { FloatArray } from '../../src/registry/types.js';
 import type { Row, Target } from '../lib/report.js';
 import { paired, type Timing } from '../lib/stats.js';
 import { rng } from '../losses/cases.js';

@@ -3,7 +3,7 @@
 // so that n divides evenly for n = 1e3, 1e5 and 1e6. Values are deterministic (seeded).
 
 import type { FloatDType } from '../../src/codec/decode.js';
-import type { FloatArray, FloatTensor, IntTensor } from '../../src/registry/types.js';
+import type { FloatArray, FloatTensor, IntTensor } from '../../src/numeric/tensor.js';
 
 export type Tensor = FloatTensor | IntTensor;
 

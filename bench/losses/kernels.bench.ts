@@ -9,9 +9,10 @@
 // compute() with the pipeline's allocator, and the pipeline's release of request buffers.
 
 import type { FloatDType } from '../../src/codec/decode.js';
+import type { FloatArray } from '../../src/numeric/tensor.js';
 import { allocator, releaseBuffers } from '../../src/pipeline/run-loss.js';
 import { findLoss } from '../../src/registry/index.js';
-import type { Args, FloatArray, KernelResult } from '../../src/registry/types.js';
+import type { Args, KernelResult } from '../../src/registry/types.js';
 import type { Row, Target } from '../lib/report.js';
 import { paired, type Timing } from '../lib/stats.js';
 import { type KernelInput, LOSS_CASES } from './cases.js';

@@ -10,14 +10,14 @@
 // is float32 (the store rounds to nearest, as LOSSES.md 3.7 asks). Integer tensors become
 // Int32Array after checking every value is a finite integer in range.
 
+import { MAX_RANK } from '../contract/limits.js';
 import type { ErrorCode, Failure } from '../errors.js';
 import { failure, pointerToken } from '../errors.js';
-import { lendBytes, lendFloat } from '../numeric/arena.js';
-import type { FloatArray, FloatTensor, IntTensor } from '../registry/types.js';
+import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import { lendBytes, lendFloat } from './arena.js';
 import { base64Length, decodeBase64, paddingOf } from './base64.js';
 
 export type FloatDType = 'float64' | 'float32';
-export const MAX_RANK = 8;
 
 const WIRE_DTYPES = ['float32', 'float64', 'int32', 'int64'] as const;
 type WireDType = (typeof WIRE_DTYPES)[number];
@@ -171,7 +171,7 @@ function base64Bytes(s: string): number {
 /**
  * Thrown when base64 text cut from the body's bytes (./body.ts) holds a character outside the
  * alphabet: the caller then parses the original body as JSON and decodes it again, so that
- * whatever is wrong is reported exactly as it would have been (src/pool/worker.ts, runTask).
+ * whatever is wrong is reported exactly as it would have been (src/pipeline/parse-body.ts, withBody).
  */
 export class ReparseRequired extends Error {
   constructor() {

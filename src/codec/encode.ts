@@ -14,7 +14,7 @@
 // what String(v) prints, written as bytes and faster than V8's own formatter), b64 by a plain
 // loop from the tensor's bytes into the buffer (no base64 string either).
 
-import type { FloatArray } from '../registry/types.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { encodeBase64 } from './base64.js';
 import { writeDouble } from './double.js';
 

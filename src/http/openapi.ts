@@ -7,10 +7,10 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { pascalCase } from '../contract/envelope.js';
+import { schemaRegistry, TENSOR_COMPONENTS } from '../contract/schemas.js';
 import { PROBLEMS } from '../errors.js';
-import { pascalCase } from '../registry/envelope.js';
 import { LOSSES } from '../registry/index.js';
-import { schemaRegistry, TENSOR_COMPONENTS } from '../registry/schemas.js';
 import { errorResponses } from './responses.js';
 
 export const API_VERSION = '1.0.0';

@@ -1,8 +1,8 @@
 // Response declarations shared by routes: every error a route can answer, documented as
 // application/problem+json with the shared Problem schema.
 
+import { problemSchema } from '../contract/schemas.js';
 import { PROBLEMS } from '../errors.js';
-import { problemSchema } from '../registry/schemas.js';
 
 function statusText(status: number): string {
   const titles = [

@@ -19,8 +19,9 @@
 import { z } from 'zod';
 import { expandTo, numel, sameShape, showShape } from '../numeric/shape.js';
 import { logSigmoid, sigmoid } from '../numeric/stable.js';
+import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
+import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
 import { constantArg, predictionArg, targetArg, weightArg } from './args.js';
 import { checkBroadcastsIntoInput, refuse } from './check.js';
 

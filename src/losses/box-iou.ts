@@ -16,18 +16,9 @@
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { sameShape, showShape } from '../numeric/shape.js';
+import type { Alloc, FloatArray, FloatTensor, Reduction } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import type {
-  Alloc,
-  Args,
-  CheckResult,
-  FloatArray,
-  FloatTensor,
-  GradRequest,
-  Issue,
-  KernelResult,
-  Reduction,
-} from '../registry/types.js';
+import type { Args, CheckResult, GradRequest, Issue, KernelResult } from '../registry/types.js';
 import { predictionArg } from './args.js';
 import { refuse } from './check.js';
 

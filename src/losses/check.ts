@@ -2,7 +2,8 @@
 
 import { broadcastsInto } from '../numeric/broadcast-into.js';
 import { showShape } from '../numeric/shape.js';
-import type { Args, CheckCode, CheckFailure, FloatTensor } from '../registry/types.js';
+import type { FloatTensor } from '../numeric/tensor.js';
+import type { Args, CheckCode, CheckFailure } from '../registry/types.js';
 
 /** A refusal with a single issue. */
 export function refuse(code: CheckCode, path: string, message: string): CheckFailure {

@@ -16,8 +16,9 @@
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, numel, showShape } from '../numeric/shape.js';
+import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { numberOption, reductionOption } from '../registry/options.js';
-import { defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
+import { defineLoss } from '../registry/types.js';
 import { constantArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 

@@ -24,17 +24,9 @@ import { z } from 'zod';
 import { allocFull } from '../numeric/alloc.js';
 import { type ClassLayout, classLayout, sameShape, showShape } from '../numeric/shape.js';
 import { rowMax, shiftedExp } from '../numeric/stable.js';
+import type { Alloc, FloatArray, FloatTensor, Reduction } from '../numeric/tensor.js';
 import { integerOption, reductionOption } from '../registry/options.js';
-import {
-  type Alloc,
-  type Args,
-  defineLoss,
-  type FloatArray,
-  type FloatTensor,
-  type GradRequest,
-  type KernelResult,
-  type Reduction,
-} from '../registry/types.js';
+import { type Args, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
 import { predictionArg, weightArg } from './args.js';
 import { checkClassIndex, checkClassWeight, refuse } from './nll-loss.js';
 

@@ -30,17 +30,14 @@
 
 import { z } from 'zod';
 import { showShape } from '../numeric/shape.js';
+import type { Alloc, FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { booleanOption, integerOption, reductionOption } from '../registry/options.js';
 import {
-  type Alloc,
   type Args,
   type CheckCode,
   type CheckResult,
   defineLoss,
-  type FloatArray,
-  type FloatTensor,
   type GradRequest,
-  type IntTensor,
   type Issue,
   type KernelResult,
 } from '../registry/types.js';

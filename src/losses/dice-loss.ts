@@ -15,8 +15,9 @@
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { sameShape, showShape } from '../numeric/shape.js';
+import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
+import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 
 const options = z.object({

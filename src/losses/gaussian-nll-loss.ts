@@ -18,8 +18,9 @@
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, sameShape, showShape, sumTo } from '../numeric/shape.js';
+import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
+import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 
 const options = z.object({

@@ -11,10 +11,10 @@
 // target only selects branches; PyTorch has no gradient for it.
 
 import { z } from 'zod';
-import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
 import { numberOption, reductionOption } from '../registry/options.js';
 import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
 import { constantArg, predictionArg } from './args.js';
+import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
 const options = z.object({
   reduction: reductionOption(),

@@ -5,10 +5,10 @@
 //   dL/dx = h(d)      dL/dy = h(-d) = -h(d)   (δ > 0)
 
 import { z } from 'zod';
-import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
+import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
 const options = z.object({
   reduction: reductionOption(),

@@ -16,20 +16,12 @@
 // input.shape[0] (no division for a 0-d input), so it runs as "sum" with g / D upstream.
 
 import { z } from 'zod';
-import { broadcastStreams, isBroadcastGrad, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
 import { broadcastShapes, expandTo, showShape } from '../numeric/shape.js';
+import type { Alloc, FloatTensor, Reduction } from '../numeric/tensor.js';
 import { booleanOption } from '../registry/options.js';
-import {
-  type Alloc,
-  type Args,
-  type CheckResult,
-  defineLoss,
-  type FloatTensor,
-  type GradRequest,
-  type KernelResult,
-  type Reduction,
-} from '../registry/types.js';
+import { type Args, type CheckResult, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
+import { broadcastStreams, isBroadcastGrad, type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
 const options = z.object({
   reduction: z

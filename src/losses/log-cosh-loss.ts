@@ -10,11 +10,11 @@
 // which would lose all relative precision for small d.
 
 import { z } from 'zod';
-import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
 import { softplus } from '../numeric/stable.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
+import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
 const options = z.object({ reduction: reductionOption() });
 

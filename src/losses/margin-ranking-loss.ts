@@ -17,15 +17,9 @@ import { z } from 'zod';
 import { allocFull } from '../numeric/alloc.js';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/shape.js';
+import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { numberOption, reductionOption } from '../registry/options.js';
-import {
-  type Args,
-  type CheckResult,
-  defineLoss,
-  type FloatArray,
-  type FloatTensor,
-  type Issue,
-} from '../registry/types.js';
+import { type Args, type CheckResult, defineLoss, type Issue } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 
 const options = z.object({

@@ -4,10 +4,10 @@
 //   dL/dx = 2d       dL/dy = -2d
 
 import { z } from 'zod';
-import { checkPair, type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
+import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
 const options = z.object({ reduction: reductionOption() });
 

@@ -11,8 +11,9 @@
 // C values, and an empty batch reduces to NaN (mean) or 0 (sum) instead of PyTorch's garbage.
 
 import { z } from 'zod';
+import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { numberOption, reductionOption } from '../registry/options.js';
-import { defineLoss, type FloatArray, type FloatTensor, type IntTensor } from '../registry/types.js';
+import { defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg, weightArg } from './args.js';
 import { refuse } from './check.js';
 

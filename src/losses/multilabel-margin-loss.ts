@@ -13,8 +13,9 @@
 // batch reduces to NaN (mean) or 0 (sum).
 
 import { z } from 'zod';
+import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss, type FloatArray, type FloatTensor, type IntTensor } from '../registry/types.js';
+import { defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 

@@ -18,8 +18,9 @@ import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, sameShape, showShape, sumTo } from '../numeric/shape.js';
 import { logSigmoid, sigmoid } from '../numeric/stable.js';
+import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
+import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg, weightArg } from './args.js';
 import { refuse } from './check.js';
 

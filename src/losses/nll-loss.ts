@@ -16,17 +16,9 @@
 
 import { z } from 'zod';
 import { type ClassLayout, classLayout, numel, sameShape, showShape } from '../numeric/shape.js';
+import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { integerOption, reductionOption } from '../registry/options.js';
-import {
-  type Args,
-  type CheckCode,
-  type CheckFailure,
-  defineLoss,
-  type FloatArray,
-  type FloatTensor,
-  type IntTensor,
-  type KernelResult,
-} from '../registry/types.js';
+import { type Args, type CheckCode, type CheckFailure, defineLoss, type KernelResult } from '../registry/types.js';
 import { indexArg, predictionArg, weightArg } from './args.js';
 
 /** A class-index target resolved against the input: one class per position, -1 where ignored. */

@@ -25,26 +25,12 @@
 // input still gets the Stirling term's 0·log 0 = NaN.
 
 import { z } from 'zod';
-import {
-  broadcastStreams,
-  checkPair,
-  isBroadcastGrad,
-  type PairLoop,
-  type PairPlan,
-  runPair,
-} from '../numeric/pointwise.js';
 import { expandTo } from '../numeric/shape.js';
+import type { Alloc, FloatTensor } from '../numeric/tensor.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
-import {
-  type Alloc,
-  type Args,
-  type CheckResult,
-  defineLoss,
-  type FloatTensor,
-  type GradRequest,
-  type KernelResult,
-} from '../registry/types.js';
+import { type Args, type CheckResult, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
+import { broadcastStreams, checkPair, isBroadcastGrad, type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
 const options = z.object({
   reduction: reductionOption(),

@@ -18,8 +18,9 @@ import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
 import { rowMax, shiftedExp } from '../numeric/stable.js';
+import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss, type FloatArray, type FloatTensor, type IntTensor, type Issue } from '../registry/types.js';
+import { defineLoss, type Issue } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 
 const options = z.object({

@@ -11,11 +11,12 @@
 
 import { z } from 'zod';
 import { broadcastsInto } from '../numeric/broadcast-into.js';
-import { type PairLoop, type PairPlan, runPair } from '../numeric/pointwise.js';
 import { showShape } from '../numeric/shape.js';
+import type { FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss, type FloatTensor } from '../registry/types.js';
+import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
 import { constantArg, predictionArg } from './args.js';
+import { type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
 const options = z.object({ reduction: reductionOption() });
 

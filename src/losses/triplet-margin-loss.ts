@@ -16,8 +16,9 @@
 import { z } from 'zod';
 import { upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/shape.js';
+import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
-import { type ArgSpec, defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
+import { type ArgSpec, defineLoss } from '../registry/types.js';
 import { predictionArg } from './args.js';
 import { refuse } from './check.js';
 

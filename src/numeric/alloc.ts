@@ -3,7 +3,7 @@
 // kernel writes itself, which saves a pass over memory. Kernels ask for it through
 // `allocFull`, which falls back to the zero-filled allocator (tests pass plain functions).
 
-import type { Alloc, FloatArray } from '../registry/types.js';
+import type { Alloc, FloatArray } from './tensor.js';
 
 /** An allocator that can also hand out arrays without zero-filling them. */
 export type FastAlloc = Alloc & { readonly uninitialized?: Alloc };

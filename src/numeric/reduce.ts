@@ -1,6 +1,6 @@
 // Reductions (LOSSES.md 3.4) and the upstream factor G that reaches one element (3.5).
 
-import type { FloatArray, Reduction } from '../registry/types.js';
+import type { FloatArray, Reduction } from './tensor.js';
 
 export const REDUCTIONS = ['none', 'mean', 'sum'] as const;
 

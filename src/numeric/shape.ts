@@ -1,6 +1,6 @@
 // Shapes: element counts, comparisons, NumPy/PyTorch broadcasting (LOSSES.md 3.6).
 
-import type { FloatArray } from '../registry/types.js';
+import type { FloatArray } from './tensor.js';
 
 export function numel(shape: readonly number[]): number {
   let n = 1;

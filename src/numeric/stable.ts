@@ -1,7 +1,7 @@
 // Numerically stable building blocks, each written once (LOSSES.md 3.10).
 
-import type { FloatArray } from '../registry/types.js';
 import { exp } from './exp.js';
+import type { FloatArray } from './tensor.js';
 
 /**
  * Log-softmax of the `C` values at `src[offset + c·stride]`, written to `dst` at the same

@@ -5,8 +5,8 @@
 
 import type { z } from 'zod';
 import type { ExternalB64 } from '../codec/decode.js';
+import { batchRequestSchema } from '../contract/batch-envelope.js';
 import { type Failure, failure, type ProblemIssue, pointer, problemBody } from '../errors.js';
-import { batchRequestSchema } from '../registry/batch-envelope.js';
 import { findLoss, knownNames } from '../registry/index.js';
 import { runLoss } from './run-loss.js';
 

@@ -4,14 +4,15 @@
 // threads, and can run anywhere else a body is at hand (LOSSES.md 3.1 gives the order).
 
 import type { z } from 'zod';
+import { lendFloat32, lendFloat64, releaseRequestBuffers } from '../codec/arena.js';
 import { decodeFloat, decodeInt, type ElementBudget, type ExternalB64, type FloatDType } from '../codec/decode.js';
 import { type Encoding, type Helper, JsonWriter, jsonNumber, maxTensorBytes, writeTensor } from '../codec/encode.js';
+import { envelopeSchema } from '../contract/envelope.js';
 import { type ErrorCode, type Failure, failure, type ProblemIssue, pointer } from '../errors.js';
 import type { FastAlloc } from '../numeric/alloc.js';
-import { lendFloat32, lendFloat64, releaseRequestBuffers } from '../numeric/arena.js';
 import { sameShape, showShape } from '../numeric/shape.js';
-import { envelopeSchema } from '../registry/envelope.js';
-import type { AnyLossDescriptor, Args, FloatArray, FloatTensor, IntTensor } from '../registry/types.js';
+import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { AnyLossDescriptor, Args } from '../registry/types.js';
 
 export interface Limits {
   /** Most tensor elements one request may hold (LOSSD_MAX_ELEMENTS). */
@@ -78,7 +79,7 @@ const alloc32: FastAlloc = Object.assign((n: number): FloatArray => lendFloat32(
 
 /**
  * The allocator kernels receive for a request of `dtype`: zero-filled arrays lent from this
- * thread's request buffers (src/numeric/arena.ts), given back once the response is encoded.
+ * thread's request buffers (src/codec/arena.ts), given back once the response is encoded.
  */
 export function allocator(dtype: FloatDType): FastAlloc {
   return dtype === 'float32' ? alloc32 : alloc64;

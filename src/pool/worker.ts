@@ -1,20 +1,18 @@
-// Worker thread entry: parse → validate → decode → kernel → encode, all off the event loop.
-// Dispatches by loss name through the same registry as the HTTP side, and always returns a
-// value: a thrown error would lose its fields crossing the boundary.
+// Worker thread entry: hands each task's bytes to the pipeline (parse → validate → decode →
+// kernel → encode, src/pipeline/), off the event loop, and the response bytes back. Dispatches
+// by loss name through the same registry as the HTTP side, and always returns a value: a
+// thrown error would lose its fields crossing the boundary.
 
 import { setPriority } from 'node:os';
 import { isMainThread, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import Piscina from 'piscina';
-import { cutB64 } from '../codec/body.js';
-import { type ExternalB64, ReparseRequired } from '../codec/decode.js';
 import { type Helper, JsonWriter, maxTensorBytes, writeTensorPart } from '../codec/encode.js';
-import { type Failure, failure } from '../errors.js';
+import { failure } from '../errors.js';
+import { withBody } from '../pipeline/parse-body.js';
 import { runBatch } from '../pipeline/run-batch.js';
 import { runLoss } from '../pipeline/run-loss.js';
 import { findLoss } from '../registry/index.js';
 import type { BatchTask, EncodeTask, HelpAnswer, HelpRequest, LossTask, Reply, Task } from './protocol.js';
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 // Workers yield the CPU to the main thread: under Linux the nice value belongs to the thread
 // (setpriority on the calling thread, which is what os.setPriority without a pid does), so
@@ -42,56 +40,6 @@ class Transfer {
   }
   get [Piscina.valueSymbol]() {
     return this.value;
-  }
-}
-
-type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
-
-function parseText(bytes: Uint8Array): Parsed {
-  let text: string;
-  try {
-    text = decoder.decode(bytes);
-  } catch {
-    return { ok: false, message: 'the body is not valid UTF-8' };
-  }
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (e) {
-    return { ok: false, message: (e as Error).message };
-  }
-}
-
-/**
- * The body as JSON, and the b64 values cut from its bytes (src/codec/body.ts) when it is large;
- * anything the cut version cannot parse is parsed again whole, for the usual error.
- */
-function parseBody(bytes: Uint8Array): Parsed & { b64?: ExternalB64 } {
-  const cut = cutB64(bytes);
-  if (cut !== null) {
-    const parsed = parseText(cut.text);
-    if (parsed.ok) return { ...parsed, b64: cut.b64 };
-  }
-  return parseText(bytes);
-}
-
-const malformed = (message: string) =>
-  failure('LOSSD_MALFORMED_JSON', `the body is not valid JSON: ${message}`, [{ path: '', message }]);
-
-/**
- * Parses a raw body and runs `compute` on it, with the b64 values cut from its bytes when it
- * is large; when those need the reference path (ReparseRequired), parses it again whole and
- * runs `compute` without them.
- */
-function withBody<T>(bytes: Uint8Array, compute: (value: unknown, b64?: ExternalB64) => T): T | Failure {
-  const parsed = parseBody(bytes);
-  if (!parsed.ok) return malformed(parsed.message);
-  try {
-    return compute(parsed.value, parsed.b64);
-  } catch (e) {
-    if (!(e instanceof ReparseRequired)) throw e;
-    // b64 text cut from the bytes was not plain base64: the reference path reports it
-    const whole = parseText(bytes);
-    return whole.ok ? compute(whole.value) : malformed(whole.message);
   }
 }
 

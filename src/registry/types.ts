@@ -7,23 +7,7 @@
 // Kernels see only typed arrays and plain numbers: no Fastify, no Zod parsing, no JSON.
 
 import type { z } from 'zod';
-
-/** Float tensors are Float64Array, or Float32Array when the request asks for `dtype: "float32"`. */
-export type FloatArray = Float64Array | Float32Array;
-
-/** A decoded float tensor. `data` is row-major with `numel(shape)` elements. */
-export interface FloatTensor {
-  readonly shape: readonly number[];
-  readonly data: FloatArray;
-}
-
-/** A decoded integer tensor (class indices, lengths). */
-export interface IntTensor {
-  readonly shape: readonly number[];
-  readonly data: Int32Array;
-}
-
-export type Reduction = 'none' | 'mean' | 'sum' | 'batchmean';
+import type { Alloc, FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 
 /**
  * How the decoder reads an argument.
@@ -99,9 +83,6 @@ export interface KernelResult {
   /** One array per requested gradient, with the argument's own numel. */
   readonly grads: Readonly<Record<string, FloatArray>>;
 }
-
-/** Allocates a zero-filled float array of the request's dtype. */
-export type Alloc = (length: number) => FloatArray;
 
 export interface LossDescriptor<O extends Record<string, unknown> = Record<string, unknown>, P = unknown> {
   /** `torch.nn.functional` name (or the reference's name beyond it). */

@@ -12,7 +12,7 @@ import {
   writeTensor,
   writeTensorPart,
 } from '../../src/codec/encode.js';
-import type { FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/numeric/tensor.js';
 
 /** The reference: JavaScript's printing of each value, nested by hand. */
 function reference(data: ArrayLike<number>, shape: readonly number[], encoding: Encoding): string {

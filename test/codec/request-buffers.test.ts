@@ -1,9 +1,9 @@
-// src/numeric/arena.ts: request buffers are reused across requests, and still honour the
+// src/codec/arena.ts: request buffers are reused across requests, and still honour the
 // kernel contract (zero-filled arrays of exactly the length asked for).
 // (Lives with the codec tests, where this change's tests were asked for.)
 
 import { describe, expect, it } from 'vitest';
-import { arenaBytes, lendFloat32, lendFloat64, releaseRequestBuffers } from '../../src/numeric/arena.js';
+import { arenaBytes, lendFloat32, lendFloat64, releaseRequestBuffers } from '../../src/codec/arena.js';
 
 describe('request buffers', () => {
   it('lends zero-filled arrays of the exact length, and reuses them after release', () => {

@@ -3,7 +3,8 @@
 
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { AnyLossDescriptor, FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/numeric/tensor.js';
+import type { AnyLossDescriptor } from '../../src/registry/types.js';
 import { expectGradientsMatchFiniteDifferences, f64, refusal } from './kernel.js';
 
 /** One unbatched pair of (4,) boxes. */

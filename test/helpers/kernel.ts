@@ -4,7 +4,8 @@
 
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import type { AnyLossDescriptor, CheckCode, FloatArray, FloatTensor, IntTensor } from '../../src/registry/types.js';
+import type { FloatArray, FloatTensor, IntTensor } from '../../src/numeric/tensor.js';
+import type { AnyLossDescriptor, CheckCode } from '../../src/registry/types.js';
 
 export type TestArgs = Record<string, FloatTensor | IntTensor>;
 

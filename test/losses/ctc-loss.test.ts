@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ctcLoss } from '../../src/losses/ctc-loss.js';
-import type { FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/numeric/tensor.js';
 import { evaluate, f64, i32, refusal, type TestArgs } from '../helpers/kernel.js';
 
 // ---------------------------------------------------------------------------------------------

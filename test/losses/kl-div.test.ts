@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { klDiv } from '../../src/losses/kl-div.js';
-import type { FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/numeric/tensor.js';
 import {
   evaluate,
   expectGradientsMatchFiniteDifferences,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { softMarginLoss } from '../../src/losses/soft-margin-loss.js';
-import type { FloatArray } from '../../src/registry/types.js';
+import type { FloatArray } from '../../src/numeric/tensor.js';
 import {
   evaluate,
   expectGradientsMatchFiniteDifferences,

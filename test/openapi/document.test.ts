@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPENAPI_FILE, serialize } from '../../openapi/generate.js';
-import { pascalCase } from '../../src/registry/envelope.js';
+import { pascalCase } from '../../src/contract/envelope.js';
 import { LOSSES } from '../../src/registry/index.js';
 import { type RunningServer, request, startServer } from '../helpers/server.js';
 

@@ -6,8 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from '../../config.js';
+import { batchRequestSchema, batchResponseSchema } from '../../contract/batch-envelope.js';
 import type { LossPool } from '../../pool/pool.js';
-import { batchRequestSchema, batchResponseSchema } from '../../registry/batch-envelope.js';
 import { ownedBytes } from '../owned-bytes.js';
 import { answerFromPool } from '../pool-answer.js';
 import { BODY_ROUTE_ERRORS, errorResponses, ok } from '../responses.js';

@@ -3,9 +3,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { describeLoss, lossInfoSchema } from '../../registry/describe.js';
+import { describeLoss, lossInfoSchema } from '../../contract/discovery.js';
+import { schemaRegistry } from '../../contract/schemas.js';
 import { findLoss, knownNames, LOSSES } from '../../registry/index.js';
-import { schemaRegistry } from '../../registry/schemas.js';
 import { sendProblem } from '../problem.js';
 import { errorResponses, ok } from '../responses.js';
 

@@ -11,7 +11,7 @@
 // The pool keeps at most RETAINED_MAX_BYTES of free buffers per thread, so memory after many
 // requests is bounded by the largest requests seen, never by their number.
 
-import type { FloatArray } from '../registry/types.js';
+import type { FloatArray } from '../numeric/tensor.js';
 
 const POOLED_MIN_BYTES = 64 * 1024;
 const RETAINED_MAX_BYTES = 96 * 1024 * 1024;

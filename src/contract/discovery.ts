@@ -1,7 +1,7 @@
 // A loss as clients discover it (GET /v1/losses): everything comes from its descriptor.
 
 import { z } from 'zod';
-import type { AnyLossDescriptor } from './types.js';
+import type { AnyLossDescriptor } from '../registry/types.js';
 
 export const lossInfoSchema = z.object({
   name: z.string().describe('Canonical name (torch.nn.functional name, or the reference’s).'),

@@ -8,8 +8,8 @@
 // decoder (src/codec/decode.ts) reads the elements.
 
 import { z } from 'zod';
+import type { AnyLossDescriptor } from '../registry/types.js';
 import { dtypeSchema, encodingSchema, lossValueSchema, schemaRegistry, tensorSchema } from './schemas.js';
-import type { AnyLossDescriptor } from './types.js';
 
 export const gradWrtSchema = z
   .array(z.string())

@@ -8,8 +8,8 @@
 // MAX_RANK (a recursive schema breaks client generators); the decoder enforces the same rank.
 
 import { z } from 'zod';
-import { MAX_RANK } from '../codec/decode.js';
 import { PROBLEMS } from '../errors.js';
+import { MAX_RANK } from './limits.js';
 
 /**
  * Components of the OpenAPI document; `id` becomes the component name. Zod's global registry,

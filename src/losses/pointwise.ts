@@ -2,19 +2,11 @@
 // ways): shape check, broadcasting the operands, allocating outputs, reducing, and summing
 // broadcast gradients back to each argument's shape. The loss supplies only its loop.
 
-import type {
-  Alloc,
-  Args,
-  CheckResult,
-  FloatArray,
-  FloatTensor,
-  GradRequest,
-  KernelResult,
-  Reduction,
-} from '../registry/types.js';
-import { allocFull } from './alloc.js';
-import { reduced, upstream } from './reduce.js';
-import { broadcastShapes, expandTo, numel, showShape, sumTo } from './shape.js';
+import { allocFull } from '../numeric/alloc.js';
+import { reduced, upstream } from '../numeric/reduce.js';
+import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/shape.js';
+import type { Alloc, FloatArray, FloatTensor, Reduction } from '../numeric/tensor.js';
+import type { Args, CheckResult, GradRequest, KernelResult } from '../registry/types.js';
 
 export interface PairPlan {
   /** The broadcast shape of the two operands: the `none` output shape. */
