@@ -75,6 +75,16 @@ export const binaryCrossEntropyWithLogits = defineLoss<typeof options.shape, Pla
     ),
   ],
   options,
+  example: {
+    input: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    target: [
+      [1, 0, 1],
+      [0, 1, 1],
+    ],
+  },
   check,
   compute: (args, opts, plan, grad, alloc) => {
     const { shape } = plan;

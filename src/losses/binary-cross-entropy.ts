@@ -74,6 +74,16 @@ export const binaryCrossEntropy = defineLoss<typeof options.shape, Plan>({
     weightArg('Optional rescaling weight, broadcast to input shape without enlarging it (not differentiable).'),
   ],
   options,
+  example: {
+    input: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    target: [
+      [1, 0, 1],
+      [0, 1, 1],
+    ],
+  },
   check,
   compute: (args, opts, plan, grad, alloc) => {
     const { shape } = plan;

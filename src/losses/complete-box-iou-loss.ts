@@ -24,6 +24,16 @@ export const completeBoxIouLoss = defineLoss<typeof options.shape, BoxPlan>({
   reference: 'torchvision.ops.complete_box_iou_loss (torchvision 0.14.1); Zheng et al. 2020, arXiv:1911.08287',
   args: boxArgs(),
   options,
+  example: {
+    boxes1: [
+      [0, 0, 2, 2],
+      [1, 1, 3, 4],
+    ],
+    boxes2: [
+      [1, 1, 3, 3],
+      [0, 1, 2, 3],
+    ],
+  },
   check: (args, opts) => checkBoxes(args, opts.reduction),
   compute: (args, opts, plan, grad, alloc) => runBoxes('ciou', args, opts, plan, grad, alloc),
 });

@@ -60,6 +60,17 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
     constantArg('target', 'Labels: 1 (similar) or -1 (dissimilar); 0-d or (N). Other values cost 0.'),
   ],
   options,
+  example: {
+    input1: [
+      [1, 0.5, -0.3],
+      [0.2, 0.8, 0.4],
+    ],
+    input2: [
+      [0.9, 0.4, 0.1],
+      [-0.5, 0.3, 0.7],
+    ],
+    target: [1, -1],
+  },
   check: (args, opts) => {
     const x1 = args.input1 as FloatTensor;
     const x2 = args.input2 as FloatTensor;

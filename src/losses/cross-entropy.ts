@@ -273,6 +273,13 @@ export const crossEntropy = defineLoss<typeof options.shape, Plan>({
     weightArg('Optional weight of each class, 1-D with C elements.', true, PROBS_ONLY),
   ],
   options,
+  example: {
+    input: [
+      [2, 0.5, -1],
+      [0.1, 0.2, 0.3],
+    ],
+    target: [0, 2],
+  },
   check: (args, opts) => {
     const input = args.input as FloatTensor;
     const target = args.target as FloatTensor;

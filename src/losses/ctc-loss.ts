@@ -447,6 +447,13 @@ export const ctcLoss = defineLoss<typeof options.shape, CtcPlan>({
     indexArg('target_lengths', 'Length of each target, N non-negative values.'),
   ],
   options,
+  // T = 4 steps, N = 1 sample, C = 3 classes (0 is the blank); target "1 2"
+  example: {
+    log_probs: [[[-0.69, -1.39, -1.39]], [[-1.39, -0.69, -1.39]], [[-1.39, -1.39, -0.69]], [[-0.69, -1.39, -1.39]]],
+    targets: [[1, 2]],
+    input_lengths: [4],
+    target_lengths: [2],
+  },
   check,
   compute,
 });

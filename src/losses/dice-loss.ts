@@ -54,6 +54,20 @@ export const diceLoss = defineLoss<typeof options.shape, Plan>({
     targetArg('target', 'Targets (one-hot, multi-label or soft), the same shape as input.'),
   ],
   options,
+  example: {
+    input: [
+      [
+        [0.9, 0.2, 0.6],
+        [0.1, 0.8, 0.4],
+      ],
+    ],
+    target: [
+      [
+        [1, 0, 1],
+        [0, 1, 0],
+      ],
+    ],
+  },
   check: (args, opts) => {
     const x = args.input as FloatTensor;
     const y = args.target as FloatTensor;

@@ -117,6 +117,20 @@ export const gaussianNllLoss = defineLoss<typeof options.shape, Plan>({
     ),
   ],
   options,
+  example: {
+    input: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    target: [
+      [1, 0, 1],
+      [0, 1, 1],
+    ],
+    var: [
+      [0.5, 1, 2],
+      [1, 0.8, 1.5],
+    ],
+  },
   check,
   compute: (args, opts, plan, grad, alloc) => {
     const { shape, varShape } = plan;

@@ -21,6 +21,16 @@ export const generalizedBoxIouLoss = defineLoss<typeof options.shape, BoxPlan>({
   reference: 'torchvision.ops.generalized_box_iou_loss (torchvision 0.14.1); Rezatofighi et al. 2019, arXiv:1902.09630',
   args: boxArgs(),
   options,
+  example: {
+    boxes1: [
+      [0, 0, 2, 2],
+      [1, 1, 3, 4],
+    ],
+    boxes2: [
+      [1, 1, 3, 3],
+      [0, 1, 2, 3],
+    ],
+  },
   check: (args, opts) => checkBoxes(args, opts.reduction),
   compute: (args, opts, plan, grad, alloc) => runBoxes('giou', args, opts, plan, grad, alloc),
 });

@@ -59,6 +59,16 @@ export const hingeEmbeddingLoss = defineLoss<typeof options.shape, PairPlan>({
     constantArg('target', 'Labels 1 (similar) or -1 (dissimilar), any shape that broadcasts with input.'),
   ],
   options,
+  example: {
+    input: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    target: [
+      [1, 0, 1],
+      [0, 1, 1],
+    ],
+  },
   check,
   compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
 });

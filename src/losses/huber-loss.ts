@@ -77,6 +77,16 @@ export const huberLoss = defineLoss<typeof options.shape, PairPlan>({
     targetArg('target', 'Targets, any shape that broadcasts with input.'),
   ],
   options,
+  example: {
+    input: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    target: [
+      [1, 0, 1],
+      [0, 1, 1],
+    ],
+  },
   check: (args, opts) => checkPair(args, opts.reduction),
   compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
 });

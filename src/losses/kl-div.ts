@@ -154,6 +154,16 @@ export const klDiv = defineLoss<typeof options.shape, PairPlan>({
     targetArg('target', 'Probabilities (log-probabilities with log_target), any shape that broadcasts with input.'),
   ],
   options,
+  example: {
+    input: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    target: [
+      [1, 0, 1],
+      [0, 1, 1],
+    ],
+  },
   check,
   compute: (args, opts, plan, grad, alloc) => {
     if (opts.reduction !== 'batchmean') return run(args, opts, plan, grad, alloc);

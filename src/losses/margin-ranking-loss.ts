@@ -126,6 +126,20 @@ export const marginRankingLoss = defineLoss<typeof options.shape, Plan>({
     targetArg('target', 'Desired order: 1 when input1 should rank higher, -1 when input2 should (any real is used).'),
   ],
   options,
+  example: {
+    input1: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    input2: [
+      [0.5, 0.1, 0.8],
+      [0.2, 0.9, 0.3],
+    ],
+    target: [
+      [1, 0, 1],
+      [0, 1, 1],
+    ],
+  },
   check,
   compute: (args, opts, plan, grad, alloc) => {
     const { shape } = plan;

@@ -59,6 +59,13 @@ export const multiMarginLoss = defineLoss<typeof options.shape, Plan>({
     weightArg('Per-class weights, 1-D with exactly C values (not differentiable).'),
   ],
   options,
+  example: {
+    input: [
+      [0.1, 0.2, 0.4],
+      [0.8, -0.3, 0.5],
+    ],
+    target: [2, 0],
+  },
   check: (args, opts) => {
     const input = args.input as FloatTensor;
     const target = args.target as IntTensor;

@@ -59,6 +59,10 @@ export const multilabelMarginLoss = defineLoss<typeof options.shape, Plan>({
     ),
   ],
   options,
+  example: {
+    input: [[0.1, 0.2, 0.4, 0.8]],
+    target: [[3, 0, -1, 1]],
+  },
   check: (args, opts) => {
     const input = args.input as FloatTensor;
     const target = args.target as IntTensor;

@@ -121,6 +121,16 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
     weightArg('Per-class weights, usually (C); broadcasts with input.', true),
   ],
   options,
+  example: {
+    input: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    target: [
+      [1, 0, 1],
+      [0, 1, 1],
+    ],
+  },
   check: (args, opts) => {
     const input = args.input as FloatTensor;
     const target = args.target as FloatTensor;

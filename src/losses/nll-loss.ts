@@ -225,6 +225,13 @@ export const nllLoss = defineLoss<typeof options.shape, ClassIndexPlan>({
     weightArg('Optional weight of each class, 1-D with C elements (not differentiable).'),
   ],
   options,
+  example: {
+    input: [
+      [-0.4, -1.5, -2.2],
+      [-1.2, -0.9, -1.3],
+    ],
+    target: [0, 2],
+  },
   check: (args, opts) => {
     const plan = checkClassIndex('nll_loss', args, opts.ignore_index, false);
     if ('ok' in plan) return plan;

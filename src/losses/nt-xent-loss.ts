@@ -55,6 +55,15 @@ export const ntXentLoss = defineLoss<typeof options.shape, Plan>({
   reference: 'NT-Xent of SimCLR, Chen et al. 2020, arXiv:2002.05709 (mean over all 2N anchors)',
   args: [predictionArg('input', 'Embeddings (2N, D), N >= 1; rows i and i + N are the two views of one sample.')],
   options,
+  // N = 2 pairs: with one pair there is no negative, the loss and its gradient are 0
+  example: {
+    input: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+      [0.5, 0.1, 0.8],
+      [0.2, 0.9, 0.3],
+    ],
+  },
   check: (args, opts) => {
     const x = args.input as FloatTensor;
     const message = `input must be (2N, D) with N >= 1 (rows i and i + N are the two views), got ${showShape(x.shape)}`;

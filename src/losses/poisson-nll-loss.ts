@@ -155,6 +155,16 @@ export const poissonNllLoss = defineLoss<typeof options.shape, PairPlan>({
     targetArg('target', 'Observed counts, any shape that broadcasts with input (values are not checked).'),
   ],
   options,
+  example: {
+    input: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    target: [
+      [1, 0, 1],
+      [0, 1, 1],
+    ],
+  },
   check,
   compute,
 });

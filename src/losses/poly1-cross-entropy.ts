@@ -59,6 +59,13 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
     indexArg('target', 'Class indices in [0, C), shape (N,) or ().'),
   ],
   options,
+  example: {
+    input: [
+      [2, 0.5, -1],
+      [0.1, 0.2, 0.3],
+    ],
+    target: [0, 2],
+  },
   check: (args, opts) => {
     const input = args.input as FloatTensor;
     const target = args.target as IntTensor;

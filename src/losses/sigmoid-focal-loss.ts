@@ -54,6 +54,16 @@ export const sigmoidFocalLoss = defineLoss<typeof options.shape, Plan>({
     targetArg('targets', 'Labels 0/1 (or soft labels in [0, 1]), the same shape as inputs.'),
   ],
   options,
+  example: {
+    inputs: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    targets: [
+      [1, 0, 1],
+      [0, 1, 1],
+    ],
+  },
   check: (args, opts) => {
     const x = args.inputs as FloatTensor;
     const t = args.targets as FloatTensor;

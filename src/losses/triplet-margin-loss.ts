@@ -153,6 +153,20 @@ export const tripletMarginLoss = defineLoss<typeof options.shape, Plan>({
     differentiableArg('negative', 'Negative vectors, same rank as anchor, broadcasting with it.'),
   ],
   options,
+  example: {
+    anchor: [
+      [0.3, 0.7, 0.2],
+      [0.6, 0.4, 0.9],
+    ],
+    positive: [
+      [0.5, 0.1, 0.8],
+      [0.2, 0.9, 0.3],
+    ],
+    negative: [
+      [0.9, 0.3, 0.6],
+      [0.1, 0.5, 0.7],
+    ],
+  },
   check: (args, opts) => {
     const a = args.anchor as FloatTensor;
     const pos = args.positive as FloatTensor;

@@ -101,6 +101,12 @@ export interface LossDescriptor<O extends Record<string, unknown> = Record<strin
    * OpenAPI from one place. Its keys are merged into the request envelope.
    */
   readonly options: z.ZodObject<z.ZodRawShape>;
+  /**
+   * A v1 request body that answers 200: tensors as nested arrays, options only where the
+   * defaults would not do. Discovery, OpenAPI, the playground and the bench seed from it, and
+   * the conformance suite gradient-checks every loss on it.
+   */
+  readonly example: Readonly<Record<string, unknown>>;
   /** Marker for the option type (never read at run time). */
   readonly __options?: O;
   /** Meta step: shapes, option ranges and values. The kernel may then assume valid input. */
