@@ -2,7 +2,7 @@
 // same app and listen on 127.0.0.1 themselves.
 
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import { readBody } from './http/body-reader.js';
@@ -29,18 +29,19 @@ declare module 'fastify' {
 export interface AppDeps {
   readonly config: Config;
   readonly pool: LossPool;
-  readonly logger?: FastifyServerOptions['logger'];
+  /** The process's pino logger (server.ts makes it); none: the app logs nothing. */
+  readonly logger?: FastifyBaseLogger;
   readonly lifecycle?: Lifecycle;
 }
 
 export async function buildApp({
   config,
   pool,
-  logger = false,
+  logger,
   lifecycle = { draining: false },
 }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger,
+    ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
     bodyLimit: config.bodyLimit,
     // our own onResponse hook writes the single line per request
     logController: new LogController({ disableRequestLogging: true }),

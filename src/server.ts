@@ -2,6 +2,7 @@
 // turns readiness off, finishes in-flight requests, then exits.
 
 import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { createPool, poolOptionsFor } from './pool/pool.js';
@@ -13,9 +14,11 @@ if (!loaded.ok) {
 }
 const config = loaded.config;
 
+// The logger is the process's: JSON lines on stdout, one per request (app.ts), handed to Fastify.
+const logger = pino({ level: config.logLevel });
 const pool = createPool(poolOptionsFor(config));
 const lifecycle = { draining: false };
-const app = await buildApp({ config, pool, lifecycle, logger: { level: config.logLevel } });
+const app = await buildApp({ config, pool, lifecycle, logger });
 
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');

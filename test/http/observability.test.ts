@@ -2,6 +2,7 @@
 // response (an incoming x-request-id is honoured); liveness and readiness.
 
 import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, type RunningServer, request, startServer } from '../helpers/server.js';
 
@@ -63,7 +64,7 @@ describe('operations', () => {
         done();
       },
     });
-    const logged = await startServer({}, { logger: { level: 'info', stream } });
+    const logged = await startServer({}, { logger: pino({ level: 'info' }, stream) });
     try {
       await postJson(logged.url, '/v1/losses/mse_loss', { input: [1, 2], target: [0, 0] });
       // large enough to carry a timeout signal, and to be written in pieces
