@@ -1,10 +1,13 @@
 // Every golden case of every registered loss, over a real socket: PyTorch 1.13 (float64
-// autograd) is the oracle, compared as test/golden/README.md says. A registered loss without
-// golden cases fails here, so no loss can land unjudged.
+// autograd) is the oracle, compared as test/golden/README.md says. And every loss's own example
+// (its descriptor's `example`) answers 200 with gradients that agree with central finite
+// differences, for every argument that the request lets PyTorch differentiate. A registered
+// loss without golden cases or with a wrong gradient fails here, so no loss can land unjudged.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOSSES } from '../src/registry/index.js';
 import { type GoldenFile, judge, loadGolden } from './helpers/golden.js';
+import { gradMismatches } from './helpers/gradcheck.js';
 import { postJson, type RunningServer, startServer } from './helpers/server.js';
 
 // The shared golden cases, the beyond-PyTorch ones, and random cases computed by PyTorch 1.13.1
@@ -31,6 +34,42 @@ describe('the registry', () => {
     const file = files.find((f) => f.loss === name);
     expect(file?.cases.length ?? 0).toBeGreaterThan(0);
   });
+});
+
+// Where PyTorch's gradient is by design not the derivative of the loss as computed, and how
+// the finite differences follow it (LOSSES.md states both):
+// - ctc_loss answers exp(log_probs) - occupancy, the gradient with respect to the logits behind
+//   a log_softmax: differences are taken through one (the example's rows are normalized).
+// - complete_box_iou_loss holds alpha constant (torchvision computes it under no_grad); that
+//   and the true derivative agree where the aspect term v is 0, as in the example (each pair of
+//   boxes has one aspect ratio); the golden cases judge the rest.
+const BEHIND_LOG_SOFTMAX: Readonly<Record<string, readonly string[]>> = { ctc_loss: ['log_probs'] };
+
+describe('every loss’s example', () => {
+  it.each(LOSSES.map((l) => [l.name, l] as const))(
+    '%s answers 200, with gradients that agree with central differences',
+    async (name, loss) => {
+      const body = loss.example as Record<string, unknown>;
+      // every differentiable float argument the example carries; one that is differentiable
+      // only in some requests (differentiableWhen) is left out when the server says this is
+      // not one of them, which must then be what the descriptor declares
+      let wrt = loss.args.filter((a) => a.differentiable && a.kind !== 'int' && a.name in body).map((a) => a.name);
+      let answer = await postJson(server.url, `/v1/losses/${name}`, { ...body, grad_wrt: wrt });
+      while (answer.status === 400) {
+        const problem = answer.body as { code: string; errors: Array<{ path: string }> };
+        expect(problem.code).toBe('LOSSD_GRADIENT_UNAVAILABLE');
+        const refused = wrt[Number(problem.errors[0]?.path.split('/')[2])];
+        expect(loss.args.find((a) => a.name === refused)?.differentiableWhen).toBeDefined();
+        wrt = wrt.filter((n) => n !== refused);
+        answer = await postJson(server.url, `/v1/losses/${name}`, { ...body, grad_wrt: wrt });
+      }
+      expect(answer.status).toBe(200);
+      expect(wrt.length).toBeGreaterThan(0);
+      const grads = (answer.body as { grad: Record<string, unknown> }).grad;
+      const behindLogSoftmax = BEHIND_LOG_SOFTMAX[name] ?? [];
+      expect(await gradMismatches(server.url, name, body, grads, wrt, { behindLogSoftmax })).toEqual([]);
+    },
+  );
 });
 
 for (const file of files.filter((f) => registered.has(f.loss))) {

@@ -1,9 +1,13 @@
 // Valid inputs for every registered loss at a given element count: `n` is the numel of the
 // loss's first (prediction) argument. Class losses take C classes; the other shapes are chosen
-// so that n divides evenly for n = 1e3, 1e5 and 1e6. Values are deterministic (seeded).
+// so that n divides evenly for n = 1e3, 1e5 and 1e6. Values are deterministic (seeded). A loss
+// with no case written here is seeded from its descriptor's example, tiled along the first
+// dimension (exampleCase), so that every registered loss is measured.
 
 import type { FloatDType } from '../../src/codec/decode.js';
 import type { FloatArray, FloatTensor, IntTensor } from '../../src/numeric/tensor.js';
+import { LOSSES } from '../../src/registry/index.js';
+import type { AnyLossDescriptor } from '../../src/registry/types.js';
 
 export type Tensor = FloatTensor | IntTensor;
 
@@ -298,4 +302,48 @@ const CASES: LossCase[] = [
   boxes('complete_box_iou_loss'),
 ];
 
-export const LOSS_CASES: readonly LossCase[] = CASES;
+/** Nested arrays (or a number) → shape and row-major values. */
+function readNested(v: unknown): { shape: number[]; values: number[] } {
+  const shape: number[] = [];
+  for (let t = v; Array.isArray(t); t = t[0]) shape.push(t.length);
+  return { shape, values: [v].flat(Infinity) as number[] };
+}
+
+/**
+ * The loss's example, repeated k = n / numel(first argument) times along the first dimension in
+ * every argument that shares the first argument's first dimension (the batch); the rest (lengths,
+ * per-class weights of another size) as they are. Keys of the example that are not arguments
+ * are options.
+ */
+export function exampleCase(loss: AnyLossDescriptor): LossCase {
+  return {
+    loss: loss.name,
+    classes: false,
+    make(n: number, _C: number, dtype: FloatDType): KernelInput {
+      const tensors = new Map(loss.args.filter((a) => a.name in loss.example).map((a) => [a.name, a] as const));
+      const read = [...tensors.keys()].map((name) => [name, readNested(loss.example[name])] as const);
+      const first = read[0]?.[1];
+      const batch = first?.shape[0];
+      const k = Math.max(1, Math.round(n / Math.max(1, first?.values.length ?? 1)));
+      const args: Record<string, Tensor> = {};
+      for (const [name, { shape, values }] of read) {
+        const times = shape.length > 0 && shape[0] === batch ? k : 1;
+        const tiled = Array.from({ length: times }, () => values).flat();
+        const outShape = times === 1 ? shape : [shape[0]! * times, ...shape.slice(1)];
+        const data =
+          tensors.get(name)?.kind === 'int'
+            ? Int32Array.from(tiled)
+            : dtype === 'float32'
+              ? Float32Array.from(tiled)
+              : Float64Array.from(tiled);
+        args[name] = { shape: outShape, data } as Tensor;
+      }
+      const opts = Object.fromEntries(Object.entries(loss.example).filter(([key]) => !tensors.has(key)));
+      return { args, opts, shape: args[read[0]?.[0] ?? '']?.shape ?? [] };
+    },
+  };
+}
+
+export const LOSS_CASES: readonly LossCase[] = LOSSES.map(
+  (loss) => CASES.find((c) => c.loss === loss.name) ?? exampleCase(loss),
+);

@@ -1243,6 +1243,10 @@ export interface components {
             default_grad_wrt: string[];
             /** @description Where to POST a request for this loss. */
             endpoint: string;
+            /** @description A request body for the endpoint that answers 200: tensors as nested arrays. */
+            example: {
+                [key: string]: unknown;
+            };
             /** @description Per-element formula, plain text. */
             formula: string;
             /** @description The same formula in LaTeX. */
@@ -1875,6 +1879,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["BinaryCrossEntropyRequest"];
             };
         };
@@ -1962,6 +1994,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["BinaryCrossEntropyWithLogitsRequest"];
             };
         };
@@ -2049,6 +2109,38 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "boxes1": [
+                 *         [
+                 *           0,
+                 *           0,
+                 *           2,
+                 *           2
+                 *         ],
+                 *         [
+                 *           1,
+                 *           1,
+                 *           3,
+                 *           4
+                 *         ]
+                 *       ],
+                 *       "boxes2": [
+                 *         [
+                 *           1,
+                 *           1,
+                 *           3,
+                 *           3
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           2,
+                 *           4
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CompleteBoxIouLossRequest"];
             };
         };
@@ -2136,6 +2228,38 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input1": [
+                 *         [
+                 *           1,
+                 *           0.5,
+                 *           -0.3
+                 *         ],
+                 *         [
+                 *           0.2,
+                 *           0.8,
+                 *           0.4
+                 *         ]
+                 *       ],
+                 *       "input2": [
+                 *         [
+                 *           0.9,
+                 *           0.4,
+                 *           0.1
+                 *         ],
+                 *         [
+                 *           -0.5,
+                 *           0.3,
+                 *           0.7
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         1,
+                 *         -1
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CosineEmbeddingLossRequest"];
             };
         };
@@ -2223,6 +2347,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           2,
+                 *           0.5,
+                 *           -1
+                 *         ],
+                 *         [
+                 *           0.1,
+                 *           0.2,
+                 *           0.3
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         0,
+                 *         2
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CrossEntropyRequest"];
             };
         };
@@ -2310,6 +2454,52 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input_lengths": [
+                 *         4
+                 *       ],
+                 *       "log_probs": [
+                 *         [
+                 *           [
+                 *             -0.6931471805599453,
+                 *             -1.3862943611198906,
+                 *             -1.3862943611198906
+                 *           ]
+                 *         ],
+                 *         [
+                 *           [
+                 *             -1.3862943611198906,
+                 *             -0.6931471805599453,
+                 *             -1.3862943611198906
+                 *           ]
+                 *         ],
+                 *         [
+                 *           [
+                 *             -1.3862943611198906,
+                 *             -1.3862943611198906,
+                 *             -0.6931471805599453
+                 *           ]
+                 *         ],
+                 *         [
+                 *           [
+                 *             -0.6931471805599453,
+                 *             -1.3862943611198906,
+                 *             -1.3862943611198906
+                 *           ]
+                 *         ]
+                 *       ],
+                 *       "target_lengths": [
+                 *         2
+                 *       ],
+                 *       "targets": [
+                 *         [
+                 *           1,
+                 *           2
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["CtcLossRequest"];
             };
         };
@@ -2397,6 +2587,38 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           [
+                 *             0.9,
+                 *             0.2,
+                 *             0.6
+                 *           ],
+                 *           [
+                 *             0.1,
+                 *             0.8,
+                 *             0.4
+                 *           ]
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           [
+                 *             1,
+                 *             0,
+                 *             1
+                 *           ],
+                 *           [
+                 *             0,
+                 *             1,
+                 *             0
+                 *           ]
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["DiceLossRequest"];
             };
         };
@@ -2484,6 +2706,38 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "boxes1": [
+                 *         [
+                 *           0,
+                 *           0,
+                 *           2,
+                 *           2
+                 *         ],
+                 *         [
+                 *           1,
+                 *           1,
+                 *           3,
+                 *           4
+                 *         ]
+                 *       ],
+                 *       "boxes2": [
+                 *         [
+                 *           1,
+                 *           1,
+                 *           3,
+                 *           3
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           2,
+                 *           3
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["DistanceBoxIouLossRequest"];
             };
         };
@@ -2571,6 +2825,46 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ],
+                 *       "var": [
+                 *         [
+                 *           0.5,
+                 *           1,
+                 *           2
+                 *         ],
+                 *         [
+                 *           1,
+                 *           0.8,
+                 *           1.5
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["GaussianNllLossRequest"];
             };
         };
@@ -2658,6 +2952,38 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "boxes1": [
+                 *         [
+                 *           0,
+                 *           0,
+                 *           2,
+                 *           2
+                 *         ],
+                 *         [
+                 *           1,
+                 *           1,
+                 *           3,
+                 *           4
+                 *         ]
+                 *       ],
+                 *       "boxes2": [
+                 *         [
+                 *           1,
+                 *           1,
+                 *           3,
+                 *           3
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           2,
+                 *           3
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["GeneralizedBoxIouLossRequest"];
             };
         };
@@ -2745,6 +3071,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["HingeEmbeddingLossRequest"];
             };
         };
@@ -2832,6 +3186,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["HuberLossRequest"];
             };
         };
@@ -2919,6 +3301,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           -1.2,
+                 *           -0.9,
+                 *           -1.2
+                 *         ],
+                 *         [
+                 *           -1.6,
+                 *           -0.5,
+                 *           -1.4
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           0.2,
+                 *           0.5,
+                 *           0.3
+                 *         ],
+                 *         [
+                 *           0.1,
+                 *           0.6,
+                 *           0.3
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["KlDivRequest"];
             };
         };
@@ -3006,6 +3416,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["L1LossRequest"];
             };
         };
@@ -3093,6 +3531,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["LogCoshLossRequest"];
             };
         };
@@ -3180,6 +3646,46 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input1": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "input2": [
+                 *         [
+                 *           0.5,
+                 *           0.1,
+                 *           0.8
+                 *         ],
+                 *         [
+                 *           0.2,
+                 *           0.9,
+                 *           0.3
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           -1,
+                 *           1
+                 *         ],
+                 *         [
+                 *           -1,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["MarginRankingLossRequest"];
             };
         };
@@ -3267,6 +3773,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["MseLossRequest"];
             };
         };
@@ -3354,6 +3888,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.1,
+                 *           0.2,
+                 *           0.4
+                 *         ],
+                 *         [
+                 *           0.8,
+                 *           -0.3,
+                 *           0.5
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         2,
+                 *         0
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["MultiMarginLossRequest"];
             };
         };
@@ -3441,6 +3995,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.1,
+                 *           0.2,
+                 *           0.4,
+                 *           0.8
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           3,
+                 *           0,
+                 *           -1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["MultilabelMarginLossRequest"];
             };
         };
@@ -3528,6 +4102,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["MultilabelSoftMarginLossRequest"];
             };
         };
@@ -3615,6 +4217,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           -0.4,
+                 *           -1.5,
+                 *           -2.2
+                 *         ],
+                 *         [
+                 *           -1.2,
+                 *           -0.9,
+                 *           -1.3
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         0,
+                 *         2
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["NllLossRequest"];
             };
         };
@@ -3702,6 +4324,32 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ],
+                 *         [
+                 *           0.5,
+                 *           0.1,
+                 *           0.8
+                 *         ],
+                 *         [
+                 *           0.2,
+                 *           0.9,
+                 *           0.3
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["NtXentLossRequest"];
             };
         };
@@ -3789,6 +4437,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["PoissonNllLossRequest"];
             };
         };
@@ -3876,6 +4552,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           2,
+                 *           0.5,
+                 *           -1
+                 *         ],
+                 *         [
+                 *           0.1,
+                 *           0.2,
+                 *           0.3
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         0,
+                 *         2
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["Poly1CrossEntropyRequest"];
             };
         };
@@ -3963,6 +4659,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "inputs": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "targets": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SigmoidFocalLossRequest"];
             };
         };
@@ -4050,6 +4774,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SmoothL1LossRequest"];
             };
         };
@@ -4137,6 +4889,34 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "input": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           0,
+                 *           1,
+                 *           1
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SoftMarginLossRequest"];
             };
         };
@@ -4224,6 +5004,46 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "anchor": [
+                 *         [
+                 *           0.3,
+                 *           0.7,
+                 *           0.2
+                 *         ],
+                 *         [
+                 *           0.6,
+                 *           0.4,
+                 *           0.9
+                 *         ]
+                 *       ],
+                 *       "negative": [
+                 *         [
+                 *           0.9,
+                 *           0.3,
+                 *           0.6
+                 *         ],
+                 *         [
+                 *           0.1,
+                 *           0.5,
+                 *           0.7
+                 *         ]
+                 *       ],
+                 *       "positive": [
+                 *         [
+                 *           0.5,
+                 *           0.1,
+                 *           0.8
+                 *         ],
+                 *         [
+                 *           0.2,
+                 *           0.9,
+                 *           0.3
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["TripletMarginLossRequest"];
             };
         };

@@ -25,6 +25,9 @@ export const lossInfoSchema = z.object({
   ),
   options: z.record(z.string(), z.unknown()).describe('Each option as JSON Schema, with its default.'),
   default_grad_wrt: z.array(z.string()).describe('What grad_wrt means when the key is absent.'),
+  example: z
+    .record(z.string(), z.unknown())
+    .describe('A request body for the endpoint that answers 200: tensors as nested arrays.'),
 });
 
 export type LossInfo = z.infer<typeof lossInfoSchema>;
@@ -51,5 +54,6 @@ export function describeLoss(loss: AnyLossDescriptor): LossInfo {
     })),
     options: optionSchema.properties ?? {},
     default_grad_wrt: loss.args.filter((a) => a.gradByDefault).map((a) => a.name),
+    example: loss.example,
   };
 }

@@ -168,6 +168,16 @@ function defaultsStayOptional(doc: Json): Json {
   return doc;
 }
 
+/** Each loss operation's request example: the descriptor's own (a body that answers 200). */
+function requestExamples(doc: Json): Json {
+  const paths = doc.paths as Record<string, { post?: { requestBody?: { content?: Record<string, Json> } } }>;
+  for (const loss of LOSSES) {
+    const media = paths[`/v1/losses/${loss.name}`]?.post?.requestBody?.content?.['application/json'];
+    if (media) media.example = loss.example;
+  }
+  return doc;
+}
+
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   const transform = createJsonSchemaTransform({ schemaRegistry, skipList: [] });
   const transformObject = createJsonSchemaTransformObject({ schemaRegistry });
@@ -207,6 +217,6 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         schema: completeRoute(input.route.method, input.url, input.schema as RouteSchema) as never,
       }),
     transformObject: (input) =>
-      defaultsStayOptional(describeArguments(tidyComponents(transformObject(input) as Json))) as never,
+      requestExamples(defaultsStayOptional(describeArguments(tidyComponents(transformObject(input) as Json)))) as never,
   });
 }

@@ -429,6 +429,10 @@ function reduceLoss(
   return sum / N; // N = 0: 0 / 0 = NaN
 }
 
+/** log 0.5 and log 0.25, for the example's normalized rows. */
+const LOG_HALF = -Math.LN2;
+const LOG_QUARTER = -2 * Math.LN2;
+
 export const ctcLoss = defineLoss<typeof options.shape, CtcPlan>({
   name: 'ctc_loss',
   aliases: [],
@@ -447,9 +451,15 @@ export const ctcLoss = defineLoss<typeof options.shape, CtcPlan>({
     indexArg('target_lengths', 'Length of each target, N non-negative values.'),
   ],
   options,
-  // T = 4 steps, N = 1 sample, C = 3 classes (0 is the blank); target "1 2"
+  // T = 4 steps, N = 1 sample, C = 3 classes (0 is the blank); target "1 2"; each row is
+  // log([0.5, 0.25, 0.25]) in some order, normalized as a log_softmax output is
   example: {
-    log_probs: [[[-0.69, -1.39, -1.39]], [[-1.39, -0.69, -1.39]], [[-1.39, -1.39, -0.69]], [[-0.69, -1.39, -1.39]]],
+    log_probs: [
+      [[LOG_HALF, LOG_QUARTER, LOG_QUARTER]],
+      [[LOG_QUARTER, LOG_HALF, LOG_QUARTER]],
+      [[LOG_QUARTER, LOG_QUARTER, LOG_HALF]],
+      [[LOG_HALF, LOG_QUARTER, LOG_QUARTER]],
+    ],
     targets: [[1, 2]],
     input_lengths: [4],
     target_lengths: [2],

@@ -154,14 +154,15 @@ export const klDiv = defineLoss<typeof options.shape, PairPlan>({
     targetArg('target', 'Probabilities (log-probabilities with log_target), any shape that broadcasts with input.'),
   ],
   options,
+  // input: log-probabilities; target: probabilities (each row sums to 1)
   example: {
     input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
+      [-1.2, -0.9, -1.2],
+      [-1.6, -0.5, -1.4],
     ],
     target: [
-      [1, 0, 1],
-      [0, 1, 1],
+      [0.2, 0.5, 0.3],
+      [0.1, 0.6, 0.3],
     ],
   },
   check,

@@ -136,8 +136,8 @@ export const marginRankingLoss = defineLoss<typeof options.shape, Plan>({
       [0.2, 0.9, 0.3],
     ],
     target: [
-      [1, 0, 1],
-      [0, 1, 1],
+      [1, -1, 1],
+      [-1, 1, 1],
     ],
   },
   check,

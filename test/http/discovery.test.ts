@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOSSES } from '../../src/registry/index.js';
-import { type RunningServer, request, startServer } from '../helpers/server.js';
+import { postJson, type RunningServer, request, startServer } from '../helpers/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -19,6 +19,8 @@ interface Info {
   formula: string;
   latex: string;
   reference: string;
+  endpoint: string;
+  example: Record<string, unknown>;
 }
 
 describe('GET /v1/losses', () => {
@@ -26,6 +28,15 @@ describe('GET /v1/losses', () => {
     const { body } = await request(`${server.url}/v1/losses`);
     const names = (body as { losses: Info[] }).losses.map((l) => l.name);
     expect(names).toEqual(LOSSES.map((l) => l.name));
+  });
+
+  it('gives every loss an example body that its endpoint answers with 200', async () => {
+    const { body } = await request(`${server.url}/v1/losses`);
+    for (const info of (body as { losses: Info[] }).losses) {
+      expect(info.example).toEqual(LOSSES.find((l) => l.name === info.name)?.example);
+      const answer = await postJson(server.url, info.endpoint, info.example);
+      expect(answer.status, info.name).toBe(200);
+    }
   });
 
   it('describes cross_entropy as PyTorch defines it', async () => {

@@ -133,7 +133,11 @@ describe('the document has the shape client generators need', () => {
       expect(op, `POST /v1/losses/${loss.name}`).toBeDefined();
       expect(op?.operationId).toBe(loss.name);
       const component = `${pascalCase(loss.name)}Request`;
-      expect(op?.requestBody).toEqual({ content: { 'application/json': { schema: ref(component) } }, required: true });
+      // with the descriptor's example, a body that answers 200 (test/conformance.test.ts)
+      expect(op?.requestBody).toEqual({
+        content: { 'application/json': { schema: ref(component), example: loss.example } },
+        required: true,
+      });
       expect(schemas[component], component).toBeDefined();
       requestComponents.add(component);
       const props = (schemas[component] as Json).properties as Record<string, Json>;
