@@ -55,13 +55,6 @@ export function lendFloat32(n: number, zero = true): Float32Array {
   return zero ? a.fill(0) : a;
 }
 
-/** An Int32Array of `n` elements, zero-filled unless `zero` is false. */
-export function lendInt32(n: number, zero = true): Int32Array {
-  if (n * 4 < POOLED_MIN_BYTES) return new Int32Array(n);
-  const a = new Int32Array(take(n * 4), 0, n);
-  return zero ? a.fill(0) : a;
-}
-
 /** Bytes, not zero-filled (a decoder's staging area). */
 export function lendBytes(n: number): Uint8Array {
   if (n < POOLED_MIN_BYTES) return new Uint8Array(n);

@@ -22,9 +22,6 @@ export const gradOutputSchema = tensorSchema
     'Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones.',
   );
 
-/** Keys that every loss request may carry besides its tensors and options. */
-export const COMMON_KEYS = ['grad_wrt', 'grad_output', 'encoding', 'dtype'] as const;
-
 const cache = new WeakMap<AnyLossDescriptor, z.ZodObject>();
 
 export function envelopeSchema(loss: AnyLossDescriptor): z.ZodObject {

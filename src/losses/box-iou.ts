@@ -20,7 +20,7 @@ import type { Alloc, FloatArray, FloatTensor, Reduction } from '../numeric/tenso
 import { reductionOption } from '../registry/options.js';
 import type { Args, CheckResult, GradRequest, Issue, KernelResult } from '../registry/types.js';
 import { predictionArg } from './args.js';
-import { refuse } from './check.js';
+import { MAX_ISSUES, refuse } from './check.js';
 
 export type BoxLossKind = 'giou' | 'diou' | 'ciou';
 
@@ -38,9 +38,6 @@ export interface BoxOptions {
 const TORCHVISION_EPS = 1e-7;
 /** 4 / pi², the aspect-ratio weight of CIoU, as torchvision writes it. */
 const ASPECT_WEIGHT = 4 / (Math.PI * Math.PI);
-/** At most this many bad boxes are listed in one refusal. */
-const MAX_ISSUES = 10;
-
 export function boxOptions() {
   return z.object({
     reduction: reductionOption('none'),
@@ -103,7 +100,7 @@ export function checkBoxes(args: Args, reduction: Reduction): CheckResult<BoxPla
       }
     }
   }
-  if (issues.length > 0) return { ok: false, code: 'LOSSD_INVALID_VALUE', issues };
+  if (issues.length > 0) return refuse('LOSSD_INVALID_VALUE', issues);
   const lossShape = reduction === 'none' ? (batched ? [n] : []) : [];
   return { ok: true, lossShape, plan: { n } };
 }

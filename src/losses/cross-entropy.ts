@@ -28,7 +28,7 @@ import type { Alloc, FloatArray, FloatTensor, Reduction } from '../numeric/tenso
 import { integerOption, reductionOption } from '../registry/options.js';
 import { type Args, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
 import { predictionArg, weightArg } from './args.js';
-import { checkClassIndex, checkClassWeight, refuse } from './nll-loss.js';
+import { checkClassIndex, checkClassWeight, refuse } from './check.js';
 
 const PROBS_ONLY = 'only with class-probability targets (float, same shape as input)';
 

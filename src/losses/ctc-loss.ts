@@ -34,7 +34,6 @@ import type { Alloc, FloatArray, FloatTensor, IntTensor } from '../numeric/tenso
 import { booleanOption, integerOption, reductionOption } from '../registry/options.js';
 import {
   type Args,
-  type CheckCode,
   type CheckResult,
   defineLoss,
   type GradRequest,
@@ -42,6 +41,7 @@ import {
   type KernelResult,
 } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
+import { MAX_ISSUES, refuse } from './check.js';
 
 const options = z.object({
   reduction: reductionOption(),
@@ -63,14 +63,7 @@ export interface CtcPlan {
   readonly maxTargetLength: number;
 }
 
-/** Most issues listed for one kind of bad value (the first ones, in order). */
-const MAX_ISSUES = 10;
-
 const NEG_INF = Number.NEGATIVE_INFINITY;
-
-function fail(code: CheckCode, issues: Issue[]): CheckResult<CtcPlan> {
-  return { ok: false, code, issues };
-}
 
 /** JSON Pointer of element `flat` of a tensor of `shape`, as the nested form writes it. */
 function elementPath(name: string, shape: readonly number[], flat: number): string {
@@ -93,7 +86,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
   // log_probs: (T, N, C) or (T, C); T >= 1.
   const rank = logProbs.shape.length;
   if (rank !== 2 && rank !== 3) {
-    return fail('LOSSD_SHAPE_MISMATCH', [
+    return refuse('LOSSD_SHAPE_MISMATCH', [
       {
         path: '/log_probs',
         message: `log_probs must be (T, N, C) or (T, C), got shape ${showShape(logProbs.shape)}`,
@@ -105,13 +98,13 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
   const N = batched ? (logProbs.shape[1] as number) : 1;
   const C = logProbs.shape[rank - 1] as number;
   if (T < 1) {
-    return fail('LOSSD_SHAPE_MISMATCH', [
+    return refuse('LOSSD_SHAPE_MISMATCH', [
       { path: '/log_probs', message: `log_probs needs at least one time step, got shape ${showShape(logProbs.shape)}` },
     ]);
   }
 
   if (!(opts.blank >= 0 && opts.blank < C)) {
-    return fail('LOSSD_INVALID_OPTION', [
+    return refuse('LOSSD_INVALID_OPTION', [
       { path: '/blank', message: `blank must be in label range [0, ${C}), got ${opts.blank}` },
     ]);
   }
@@ -122,7 +115,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
     ['target_lengths', targetLengths],
   ] as const) {
     if (t.data.length !== N) {
-      return fail('LOSSD_SHAPE_MISMATCH', [
+      return refuse('LOSSD_SHAPE_MISMATCH', [
         {
           path: `/${name}`,
           message: `${name} must be of size batch_size (${N}), got ${t.data.length} values (shape ${showShape(t.shape)})`,
@@ -144,7 +137,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
       }
     }
   }
-  if (negatives.length > 0) return fail('LOSSD_INVALID_VALUE', negatives);
+  if (negatives.length > 0) return refuse('LOSSD_INVALID_VALUE', negatives);
 
   // Targets: concatenated (Σ L_b) or padded (N, S >= max L_b).
   let maxTargetLength = 0;
@@ -157,7 +150,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
   const targetOffsets = new Float64Array(N);
   if (targets.shape.length === 1) {
     if (targets.data.length !== total) {
-      return fail('LOSSD_SHAPE_MISMATCH', [
+      return refuse('LOSSD_SHAPE_MISMATCH', [
         {
           path: '/targets',
           message: `concatenated targets must hold sum(target_lengths) = ${total} labels, got shape ${showShape(targets.shape)}`,
@@ -173,7 +166,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
     const rows = targets.shape[0] as number;
     const S = targets.shape[1] as number;
     if (rows !== N) {
-      return fail('LOSSD_SHAPE_MISMATCH', [
+      return refuse('LOSSD_SHAPE_MISMATCH', [
         {
           path: '/targets',
           message: `padded targets must have batch_size (${N}) rows, got shape ${showShape(targets.shape)}`,
@@ -181,7 +174,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
       ]);
     }
     if (S < maxTargetLength) {
-      return fail('LOSSD_SHAPE_MISMATCH', [
+      return refuse('LOSSD_SHAPE_MISMATCH', [
         {
           path: '/targets',
           message: `padded targets must have at least max(target_lengths) = ${maxTargetLength} columns, got shape ${showShape(targets.shape)}`,
@@ -190,7 +183,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
     }
     for (let b = 0; b < N; b++) targetOffsets[b] = b * S;
   } else {
-    return fail('LOSSD_SHAPE_MISMATCH', [
+    return refuse('LOSSD_SHAPE_MISMATCH', [
       {
         path: '/targets',
         message: `targets must be padded (N, S) or concatenated (sum(target_lengths)), got shape ${showShape(targets.shape)}`,
@@ -209,7 +202,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
       });
     }
   }
-  if (tooLong.length > 0) return fail('LOSSD_INVALID_VALUE', tooLong);
+  if (tooLong.length > 0) return refuse('LOSSD_INVALID_VALUE', tooLong);
 
   // Labels within each target length must be class indices (PyTorch reads out of bounds; refused).
   const badLabels: Issue[] = [];
@@ -226,7 +219,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
       }
     }
   }
-  if (badLabels.length > 0) return fail('LOSSD_INVALID_VALUE', badLabels);
+  if (badLabels.length > 0) return refuse('LOSSD_INVALID_VALUE', badLabels);
 
   return {
     ok: true,

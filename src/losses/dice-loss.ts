@@ -19,6 +19,7 @@ import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
+import { refuse } from './check.js';
 
 const options = z.object({
   reduction: reductionOption(),
@@ -72,28 +73,18 @@ export const diceLoss = defineLoss<typeof options.shape, Plan>({
     const x = args.input as FloatTensor;
     const y = args.target as FloatTensor;
     if (x.shape.length < 3) {
-      return {
-        ok: false,
-        code: 'LOSSD_SHAPE_MISMATCH',
-        issues: [
-          {
-            path: '/input',
-            message: `input must be (N, C, d1, ...) with at least one spatial dim, got ${showShape(x.shape)}`,
-          },
-        ],
-      };
+      return refuse(
+        'LOSSD_SHAPE_MISMATCH',
+        '/input',
+        `input must be (N, C, d1, ...) with at least one spatial dim, got ${showShape(x.shape)}`,
+      );
     }
     if (!sameShape(x.shape, y.shape)) {
-      return {
-        ok: false,
-        code: 'LOSSD_SHAPE_MISMATCH',
-        issues: [
-          {
-            path: '/target',
-            message: `target has shape ${showShape(y.shape)}, input ${showShape(x.shape)}: they must be equal`,
-          },
-        ],
-      };
+      return refuse(
+        'LOSSD_SHAPE_MISMATCH',
+        '/target',
+        `target has shape ${showShape(y.shape)}, input ${showShape(x.shape)}: they must be equal`,
+      );
     }
     const N = x.shape[0] as number;
     const C = x.shape[1] as number;

@@ -22,6 +22,7 @@ import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
 import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
+import { refuse } from './check.js';
 
 const options = z.object({
   reduction: reductionOption(),
@@ -57,45 +58,30 @@ function check(args: Args, opts: Options): CheckResult<Plan> {
   const variance = args.var as FloatTensor;
   const varShape = adjustVar(variance.shape, si);
   if (varShape === null) {
-    return {
-      ok: false,
-      code: 'LOSSD_SHAPE_MISMATCH',
-      issues: [
-        {
-          path: '/var',
-          message: `gaussian_nll_loss: var is of incorrect size: var shape ${showShape(variance.shape)} with input shape ${showShape(si)} (expected the input shape, the input shape without its last dimension, or that with a last dimension of 1)`,
-        },
-      ],
-    };
+    return refuse(
+      'LOSSD_SHAPE_MISMATCH',
+      '/var',
+      `gaussian_nll_loss: var is of incorrect size: var shape ${showShape(variance.shape)} with input shape ${showShape(si)} (expected the input shape, the input shape without its last dimension, or that with a last dimension of 1)`,
+    );
   }
   const v = variance.data;
   for (let i = 0; i < v.length; i++) {
     if ((v[i] as number) < 0) {
-      return {
-        ok: false,
-        code: 'LOSSD_INVALID_VALUE',
-        issues: [
-          {
-            path: '/var',
-            message: `gaussian_nll_loss: var has negative entry/entries: element ${i} (row-major) of var shape ${showShape(variance.shape)} is ${v[i]}`,
-          },
-        ],
-      };
+      return refuse(
+        'LOSSD_INVALID_VALUE',
+        '/var',
+        `gaussian_nll_loss: var has negative entry/entries: element ${i} (row-major) of var shape ${showShape(variance.shape)} is ${v[i]}`,
+      );
     }
   }
   const shape = broadcastShapes(si, st, varShape);
   if (shape === null) {
     const targetFits = broadcastShapes(si, st) !== null;
-    return {
-      ok: false,
-      code: 'LOSSD_SHAPE_MISMATCH',
-      issues: [
-        {
-          path: targetFits ? '/var' : '/target',
-          message: `gaussian_nll_loss: input ${showShape(si)}, target ${showShape(st)} and var ${showShape(varShape)} (as adjusted) do not broadcast together`,
-        },
-      ],
-    };
+    return refuse(
+      'LOSSD_SHAPE_MISMATCH',
+      targetFits ? '/var' : '/target',
+      `gaussian_nll_loss: input ${showShape(si)}, target ${showShape(st)} and var ${showShape(varShape)} (as adjusted) do not broadcast together`,
+    );
   }
   return { ok: true, lossShape: opts.reduction === 'none' ? shape : [], plan: { shape, varShape } };
 }

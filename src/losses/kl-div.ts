@@ -21,6 +21,7 @@ import type { Alloc, FloatTensor, Reduction } from '../numeric/tensor.js';
 import { booleanOption } from '../registry/options.js';
 import { type Args, type CheckResult, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
+import { refuse } from './check.js';
 import { broadcastStreams, isBroadcastGrad, type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
 const options = z.object({
@@ -127,16 +128,11 @@ function check(args: Args, opts: Options): CheckResult<PairPlan> {
   const st = (args.target as FloatTensor).shape;
   const shape = broadcastShapes(si, st);
   if (shape === null) {
-    return {
-      ok: false,
-      code: 'LOSSD_SHAPE_MISMATCH',
-      issues: [
-        {
-          path: '/target',
-          message: `kl_div: target shape ${showShape(st)} does not broadcast with input shape ${showShape(si)}`,
-        },
-      ],
-    };
+    return refuse(
+      'LOSSD_SHAPE_MISMATCH',
+      '/target',
+      `kl_div: target shape ${showShape(st)} does not broadcast with input shape ${showShape(si)}`,
+    );
   }
   return { ok: true, lossShape: opts.reduction === 'none' ? shape : [], plan: { shape } };
 }

@@ -19,8 +19,9 @@ import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/shape.js';
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { numberOption, reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss, type Issue } from '../registry/types.js';
+import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
+import { refuse } from './check.js';
 
 const options = z.object({
   reduction: reductionOption(),
@@ -36,25 +37,22 @@ interface Plan {
 
 const NAMES = ['input1', 'input2', 'target'] as const;
 
-function shapeFailure(path: string, message: string): CheckResult<Plan> {
-  const issue: Issue = { path, message };
-  return { ok: false, code: 'LOSSD_SHAPE_MISMATCH', issues: [issue] };
-}
-
 function check(args: Args, opts: Options): CheckResult<Plan> {
   const s1 = (args.input1 as FloatTensor).shape;
   const s2 = (args.input2 as FloatTensor).shape;
   const st = (args.target as FloatTensor).shape;
   const all = `input1 ${showShape(s1)}, input2 ${showShape(s2)}, target ${showShape(st)}`;
   if (s2.length !== s1.length || st.length !== s1.length) {
-    return shapeFailure(
+    return refuse(
+      'LOSSD_SHAPE_MISMATCH',
       s2.length !== s1.length ? '/input2' : '/target',
       `margin_ranking_loss: all input tensors should have the same number of dimensions, got ${all}`,
     );
   }
   const shape = broadcastShapes(s1, s2, st);
   if (shape === null) {
-    return shapeFailure(
+    return refuse(
+      'LOSSD_SHAPE_MISMATCH',
       broadcastShapes(s1, s2) === null ? '/input2' : '/target',
       `margin_ranking_loss: the shapes do not broadcast together: ${all}`,
     );

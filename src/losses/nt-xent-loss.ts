@@ -24,6 +24,7 @@ import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg } from './args.js';
+import { refuse } from './check.js';
 
 const options = z.object({
   temperature: z
@@ -68,11 +69,11 @@ export const ntXentLoss = defineLoss<typeof options.shape, Plan>({
     const x = args.input as FloatTensor;
     const message = `input must be (2N, D) with N >= 1 (rows i and i + N are the two views), got ${showShape(x.shape)}`;
     if (x.shape.length !== 2) {
-      return { ok: false, code: 'LOSSD_SHAPE_MISMATCH', issues: [{ path: '/input', message }] };
+      return refuse('LOSSD_SHAPE_MISMATCH', '/input', message);
     }
     const R = x.shape[0] as number;
     if (R === 0 || R % 2 !== 0) {
-      return { ok: false, code: 'LOSSD_INVALID_VALUE', issues: [{ path: '/input', message }] };
+      return refuse('LOSSD_INVALID_VALUE', '/input', message);
     }
     return { ok: true, lossShape: opts.reduction === 'none' ? [R] : [], plan: { R, D: x.shape[1] as number } };
   },

@@ -7,6 +7,7 @@ import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/shape.js';
 import type { Alloc, FloatArray, FloatTensor, Reduction } from '../numeric/tensor.js';
 import type { Args, CheckResult, GradRequest, KernelResult } from '../registry/types.js';
+import { refuse } from './check.js';
 
 export interface PairPlan {
   /** The broadcast shape of the two operands: the `none` output shape. */
@@ -36,16 +37,11 @@ export function checkPair(args: Args, reduction: Reduction, a = 'input', b = 'ta
   const sb = (args[b] as FloatTensor).shape;
   const shape = broadcastShapes(sa, sb);
   if (shape === null) {
-    return {
-      ok: false,
-      code: 'LOSSD_SHAPE_MISMATCH',
-      issues: [
-        {
-          path: `/${b}`,
-          message: `${b} shape ${showShape(sb)} does not broadcast with ${a} shape ${showShape(sa)}`,
-        },
-      ],
-    };
+    return refuse(
+      'LOSSD_SHAPE_MISMATCH',
+      `/${b}`,
+      `${b} shape ${showShape(sb)} does not broadcast with ${a} shape ${showShape(sa)}`,
+    );
   }
   return { ok: true, lossShape: reduction === 'none' ? shape : [], plan: { shape } };
 }

@@ -22,6 +22,7 @@ import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss, type Issue } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
+import { MAX_ISSUES, refuse } from './check.js';
 
 const options = z.object({
   reduction: reductionOption(),
@@ -43,8 +44,6 @@ interface Plan {
   /** Classes. */
   readonly C: number;
 }
-
-const MAX_ISSUES = 10;
 
 export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
   name: 'poly1_cross_entropy',
@@ -72,26 +71,19 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
     const rank = input.shape.length;
     const C = rank >= 1 ? (input.shape[rank - 1] as number) : 0;
     if ((rank !== 1 && rank !== 2) || C < 1) {
-      return {
-        ok: false,
-        code: 'LOSSD_SHAPE_MISMATCH',
-        issues: [
-          { path: '/input', message: `input must be (N, C) or (C,) with C >= 1, got ${showShape(input.shape)}` },
-        ],
-      };
+      return refuse(
+        'LOSSD_SHAPE_MISMATCH',
+        '/input',
+        `input must be (N, C) or (C,) with C >= 1, got ${showShape(input.shape)}`,
+      );
     }
     const want = rank === 2 ? [input.shape[0] as number] : [];
     if (target.shape.length !== want.length || (want.length === 1 && target.shape[0] !== want[0])) {
-      return {
-        ok: false,
-        code: 'LOSSD_SHAPE_MISMATCH',
-        issues: [
-          {
-            path: '/target',
-            message: `target must hold one class index per sample: shape ${showShape(want)}, got ${showShape(target.shape)}`,
-          },
-        ],
-      };
+      return refuse(
+        'LOSSD_SHAPE_MISMATCH',
+        '/target',
+        `target must hold one class index per sample: shape ${showShape(want)}, got ${showShape(target.shape)}`,
+      );
     }
     const N = rank === 2 ? (want[0] as number) : 1;
     const issues: Issue[] = [];
@@ -104,7 +96,7 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
         });
       }
     }
-    if (issues.length > 0) return { ok: false, code: 'LOSSD_INVALID_VALUE', issues };
+    if (issues.length > 0) return refuse('LOSSD_INVALID_VALUE', issues);
     return { ok: true, lossShape: opts.reduction === 'none' ? want : [], plan: { N, C } };
   },
   compute: (args, opts, plan, grad, alloc) => {

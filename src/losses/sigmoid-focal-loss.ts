@@ -21,6 +21,7 @@ import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
+import { refuse } from './check.js';
 
 const options = z.object({
   alpha: z
@@ -68,16 +69,11 @@ export const sigmoidFocalLoss = defineLoss<typeof options.shape, Plan>({
     const x = args.inputs as FloatTensor;
     const t = args.targets as FloatTensor;
     if (!sameShape(x.shape, t.shape)) {
-      return {
-        ok: false,
-        code: 'LOSSD_SHAPE_MISMATCH',
-        issues: [
-          {
-            path: '/targets',
-            message: `targets has shape ${showShape(t.shape)}, inputs ${showShape(x.shape)}: they must be equal`,
-          },
-        ],
-      };
+      return refuse(
+        'LOSSD_SHAPE_MISMATCH',
+        '/targets',
+        `targets has shape ${showShape(t.shape)}, inputs ${showShape(x.shape)}: they must be equal`,
+      );
     }
     return { ok: true, lossShape: opts.reduction === 'none' ? x.shape : [], plan: { n: x.data.length } };
   },

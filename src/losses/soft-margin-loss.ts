@@ -16,6 +16,7 @@ import type { FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
 import { constantArg, predictionArg } from './args.js';
+import { refuse } from './check.js';
 import { type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
 const options = z.object({ reduction: reductionOption() });
@@ -40,16 +41,11 @@ function check(args: Args, opts: Options): CheckResult<PairPlan> {
   const si = (args.input as FloatTensor).shape;
   const st = (args.target as FloatTensor).shape;
   if (!broadcastsInto(st, si)) {
-    return {
-      ok: false,
-      code: 'LOSSD_SHAPE_MISMATCH',
-      issues: [
-        {
-          path: '/target',
-          message: `soft_margin_loss: target shape ${showShape(st)} does not broadcast to input shape ${showShape(si)} without enlarging it`,
-        },
-      ],
-    };
+    return refuse(
+      'LOSSD_SHAPE_MISMATCH',
+      '/target',
+      `soft_margin_loss: target shape ${showShape(st)} does not broadcast to input shape ${showShape(si)} without enlarging it`,
+    );
   }
   return { ok: true, lossShape: opts.reduction === 'none' ? si : [], plan: { shape: si } };
 }

@@ -1,8 +1,6 @@
 // Reductions (LOSSES.md 3.4) and the upstream factor G that reaches one element (3.5).
 
-import type { FloatArray, Reduction } from './tensor.js';
-
-export const REDUCTIONS = ['none', 'mean', 'sum'] as const;
+import type { Reduction } from './tensor.js';
 
 /**
  * The factor reaching every element of a reduced loss: `g` for sum, `g / D` for a mean with
@@ -15,11 +13,4 @@ export function upstream(reduction: Reduction, g: number, denominator: number): 
 /** The reduced value of `sum` over `denominator` elements (`0 / 0 = NaN` for an empty mean). */
 export function reduced(reduction: Reduction, sum: number, denominator: number): number {
   return reduction === 'sum' ? sum : sum / denominator;
-}
-
-/** Sum of a typed array in float64. */
-export function sumArray(a: FloatArray): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] as number;
-  return s;
 }
