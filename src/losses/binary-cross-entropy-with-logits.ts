@@ -101,13 +101,13 @@ export const binaryCrossEntropyWithLogits = defineLoss<typeof options.shape, Pla
     const gy = grad.wrt.includes('target') ? alloc(n) : null;
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      const xi = x[i] as number;
-      const yi = y[i] as number;
-      const wi = w === null ? 1 : (w[i] as number);
+      const xi = x[i]!;
+      const yi = y[i]!;
+      const wi = w === null ? 1 : w[i]!;
       const nx = -xi;
       const m = nx < 0 ? 0 : nx; // clamp_min(-x, 0) keeps NaN
       const S = Math.log(Math.exp(-m) + Math.exp(nx - m));
-      const gi = gamma === null ? grad.g : (gamma[i] as number);
+      const gi = gamma === null ? grad.g : gamma[i]!;
       let l: number;
       let dx = 0;
       let dy = 0;
@@ -116,7 +116,7 @@ export const binaryCrossEntropyWithLogits = defineLoss<typeof options.shape, Pla
         if (gx !== null) dx = (sigmoid(xi) - yi) * gi;
         if (gy !== null) dy = nx * gi;
       } else {
-        const p = pw[i] as number;
+        const p = pw[i]!;
         l = (1 - yi) * xi + ((p - 1) * yi + 1) * (S + m);
         if (gx !== null) {
           const t = p * yi;

@@ -49,7 +49,7 @@ function check(args: Args, opts: Options): CheckResult<Plan> {
   if (refused !== null) return refused;
   const x = input.data;
   for (let i = 0; i < x.length; i++) {
-    const v = x[i] as number;
+    const v = x[i]!;
     if (!(v >= 0 && v <= 1)) {
       return refuse(
         'LOSSD_INVALID_VALUE',
@@ -100,15 +100,15 @@ export const binaryCrossEntropy = defineLoss<typeof options.shape, Plan>({
     const gy = grad.wrt.includes('target') ? alloc(n) : null;
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      const xi = x[i] as number;
-      const yi = y[i] as number;
-      const wi = w === null ? 1 : (w[i] as number);
+      const xi = x[i]!;
+      const yi = y[i]!;
+      const wi = w === null ? 1 : w[i]!;
       const log1mx = Math.log(1 - xi);
       const logx = Math.log(xi);
       const l = ((yi - 1) * (log1mx < -100 ? -100 : log1mx) - yi * (logx < -100 ? -100 : logx)) * wi;
       sum += l;
       if (out !== null) out[i] = l;
-      const gi = gamma === null ? grad.g : (gamma[i] as number);
+      const gi = gamma === null ? grad.g : gamma[i]!;
       if (gx !== null) {
         const den = (1 - xi) * xi;
         const v = ((gi * (xi - yi)) / (den < EPS32 ? EPS32 : den)) * wi;

@@ -85,14 +85,14 @@ export function checkBoxes(args: Args, reduction: Reduction): CheckResult<BoxPla
     );
   }
   const batched = t1.shape.length === 2;
-  const n = batched ? (t1.shape[0] as number) : 1;
+  const n = batched ? t1.shape[0]! : 1;
   const issues: Issue[] = [];
   for (const [name, t] of boxes) {
     const d = t.data;
     for (let i = 0; i < n && issues.length < MAX_ISSUES; i++) {
       const o = 4 * i;
       // NaN compares false: a NaN coordinate is not refused, it propagates.
-      if ((d[o + 2] as number) < (d[o] as number) || (d[o + 3] as number) < (d[o + 1] as number)) {
+      if (d[o + 2]! < d[o]! || d[o + 3]! < d[o + 1]!) {
         issues.push({
           path: batched ? `/${name}/${i}` : `/${name}`,
           message: `${name} holds a box with x2 < x1 or y2 < y1`,
@@ -134,14 +134,14 @@ function boxPair(
   g1: FloatArray | null,
   g2: FloatArray | null,
 ): number {
-  const x1 = b1[o] as number;
-  const y1 = b1[o + 1] as number;
-  const x2 = b1[o + 2] as number;
-  const y2 = b1[o + 3] as number;
-  const x1g = b2[o] as number;
-  const y1g = b2[o + 1] as number;
-  const x2g = b2[o + 2] as number;
-  const y2g = b2[o + 3] as number;
+  const x1 = b1[o]!;
+  const y1 = b1[o + 1]!;
+  const x2 = b1[o + 2]!;
+  const y2 = b1[o + 3]!;
+  const x1g = b2[o]!;
+  const y1g = b2[o + 1]!;
+  const x2g = b2[o + 2]!;
+  const y2g = b2[o + 3]!;
   const epsIou = kind === 'ciou' ? TORCHVISION_EPS : eps;
 
   // Intersection, union, IoU.
@@ -342,7 +342,7 @@ export function runBoxes(
   const gamma = none ? grad.gamma : null;
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const Gi = gamma === null ? G : (gamma[i] as number);
+    const Gi = gamma === null ? G : gamma[i]!;
     const l = boxPair(kind, t1.data, t2.data, 4 * i, opts.eps, Gi, g1, g2);
     sum += l;
     if (out !== null) out[i] = l;

@@ -72,7 +72,7 @@ function checkClassIndexShapes(op: string, input: readonly number[], target: rea
       `${op}: expected input batch_size (${input[0]}) to match target batch_size (${target.length === 0 ? 'none, target is 0-d' : target[0]}); input ${showShape(input)}, target ${showShape(target)}`,
     );
   }
-  const expected = [input[0] as number, ...input.slice(2)];
+  const expected = [input[0]!, ...input.slice(2)];
   if (!sameShape(target, expected)) {
     return refuse(
       'LOSSD_SHAPE_MISMATCH',
@@ -118,7 +118,7 @@ function resolveClasses(
 ): Int32Array | CheckFailure {
   const classes = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    const v = values[i] as number;
+    const v = values[i]!;
     if (integral && !Number.isInteger(v)) {
       return refuse(
         'LOSSD_INVALID_VALUE',

@@ -93,7 +93,7 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
     }
     const pair = broadcastShapes(x1.shape, x2.shape);
     if (pair === null) return refuse('LOSSD_SHAPE_MISMATCH', '/input2', `${OP}: ${both} do not broadcast`);
-    const cosShape = rank === 2 ? [pair[0] as number] : [];
+    const cosShape = rank === 2 ? [pair[0]!] : [];
     const outShape = broadcastShapes(cosShape, t.shape);
     if (outShape === null) {
       return refuse(
@@ -102,7 +102,7 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
         `${OP}: target shape ${showShape(t.shape)} does not broadcast with the ${showShape(cosShape)} cosines of ${both}`,
       );
     }
-    const rows = (s: readonly number[]) => (rank === 2 ? (s[0] as number) : 1);
+    const rows = (s: readonly number[]) => (rank === 2 ? s[0]! : 1);
     return {
       ok: true,
       lossShape: opts.reduction === 'none' ? outShape : [],
@@ -110,9 +110,9 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
         N1: rows(x1.shape),
         N2: rows(x2.shape),
         Np: rows(pair),
-        D1: x1.shape[rank - 1] as number,
-        D2: x2.shape[rank - 1] as number,
-        D: pair[rank - 1] as number,
+        D1: x1.shape[rank - 1]!,
+        D2: x2.shape[rank - 1]!,
+        D: pair[rank - 1]!,
         nOut: numel(outShape),
         nTarget: numel(t.shape),
       },
@@ -135,11 +135,11 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
       const o1 = (N1 === 1 ? 0 : n) * D1;
       const o2 = (N2 === 1 ? 0 : n) * D2;
       let P = 0;
-      for (let d = 0; d < D; d++) P += (x1[o1 + d * s1] as number) * (x2[o2 + d * s2] as number);
+      for (let d = 0; d < D; d++) P += x1[o1 + d * s1]! * x2[o2 + d * s2]!;
       let a = 0;
-      for (let d = 0; d < D1; d++) a += (x1[o1 + d] as number) * (x1[o1 + d] as number);
+      for (let d = 0; d < D1; d++) a += x1[o1 + d]! * x1[o1 + d]!;
       let b = 0;
-      for (let d = 0; d < D2; d++) b += (x2[o2 + d] as number) * (x2[o2 + d] as number);
+      for (let d = 0; d < D2; d++) b += x2[o2 + d]! * x2[o2 + d]!;
       a += EPS32;
       b += EPS32;
       const dn = Math.sqrt(a * b);
@@ -161,8 +161,8 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
     let total = 0;
     for (let o = 0; o < nOut; o++) {
       const c = Np === 1 ? 0 : o;
-      const y = t[nTarget === 1 ? 0 : o] as number;
-      const cv = cos[c] as number;
+      const y = t[nTarget === 1 ? 0 : o]!;
+      const cv = cos[c]!;
       let l = 0;
       if (y === 1) l = 1 - cv;
       else if (y === -1) {
@@ -172,9 +172,9 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
       total += l;
       if (out !== null) out[o] = l;
       if (F !== null) {
-        const Go = gamma === null ? G : (gamma[o] as number);
-        if (y === 1) F[c] = (F[c] as number) - Go;
-        else if (y === -1 && cv - margin >= 0) F[c] = (F[c] as number) + Go;
+        const Go = gamma === null ? G : gamma[o]!;
+        if (y === 1) F[c] = F[c]! - Go;
+        else if (y === -1 && cv - margin >= 0) F[c] = F[c]! + Go;
       }
     }
 
@@ -193,25 +193,25 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
       for (let n = 0; n < Np; n++) {
         const o1 = (N1 === 1 ? 0 : n) * D1;
         const o2 = (N2 === 1 ? 0 : n) * D2;
-        const f = F[n] as number;
-        const dn = den[n] as number;
+        const f = F[n]!;
+        const dn = den[n]!;
         const gP = f / dn;
-        const gAB = (-f * ((cos[n] as number) / dn)) / (2 * dn);
+        const gAB = (-f * (cos[n]! / dn)) / (2 * dn);
         if (g1 !== null) {
-          for (let d = 0; d < D; d++) g1[o1 + d * s1] = (g1[o1 + d * s1] as number) + gP * (x2[o2 + d * s2] as number);
-          const gA = gAB * (B[n] as number);
+          for (let d = 0; d < D; d++) g1[o1 + d * s1] = g1[o1 + d * s1]! + gP * x2[o2 + d * s2]!;
+          const gA = gAB * B[n]!;
           if (sum1) sA += gA;
-          else for (let d = 0; d < D1; d++) g1[o1 + d] = (g1[o1 + d] as number) + gA * 2 * (x1[o1 + d] as number);
+          else for (let d = 0; d < D1; d++) g1[o1 + d] = g1[o1 + d]! + gA * 2 * x1[o1 + d]!;
         }
         if (g2 !== null) {
-          for (let d = 0; d < D; d++) g2[o2 + d * s2] = (g2[o2 + d * s2] as number) + gP * (x1[o1 + d * s1] as number);
-          const gB = gAB * (A[n] as number);
+          for (let d = 0; d < D; d++) g2[o2 + d * s2] = g2[o2 + d * s2]! + gP * x1[o1 + d * s1]!;
+          const gB = gAB * A[n]!;
           if (sum2) sB += gB;
-          else for (let d = 0; d < D2; d++) g2[o2 + d] = (g2[o2 + d] as number) + gB * 2 * (x2[o2 + d] as number);
+          else for (let d = 0; d < D2; d++) g2[o2 + d] = g2[o2 + d]! + gB * 2 * x2[o2 + d]!;
         }
       }
-      if (g1 !== null && sum1) for (let d = 0; d < D1; d++) g1[d] = (g1[d] as number) + sA * 2 * (x1[d] as number);
-      if (g2 !== null && sum2) for (let d = 0; d < D2; d++) g2[d] = (g2[d] as number) + sB * 2 * (x2[d] as number);
+      if (g1 !== null && sum1) for (let d = 0; d < D1; d++) g1[d] = g1[d]! + sA * 2 * x1[d]!;
+      if (g2 !== null && sum2) for (let d = 0; d < D2; d++) g2[d] = g2[d]! + sB * 2 * x2[d]!;
       if (g1 !== null) {
         const r = alloc(g1.length);
         r.set(g1);

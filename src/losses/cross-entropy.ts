@@ -73,8 +73,8 @@ function softmaxBackward(
   C: number,
 ): void {
   let sa = 0;
-  for (let c = 0; c < C; c++) sa += a[c] as number;
-  for (let c = 0, k = base; c < C; c++, k += inner) gi[k] = (a[c] as number) - ((e[c] as number) / s) * sa;
+  for (let c = 0; c < C; c++) sa += a[c]!;
+  for (let c = 0, k = base; c < C; c++, k += inner) gi[k] = a[c]! - (e[c]! / s) * sa;
 }
 
 function computeIndex(args: Args, opts: Options, plan: Plan, grad: GradRequest, alloc: Alloc): KernelResult {
@@ -91,8 +91,8 @@ function computeIndex(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
 
   let W = 0;
   for (let p = 0; p < M; p++) {
-    const y = cls[p] as number;
-    if (y >= 0) W += w === null ? 1 : (w[y] as number);
+    const y = cls[p]!;
+    if (y >= 0) W += w === null ? 1 : w[y]!;
   }
 
   // every element of the gradient and of the none loss is written below
@@ -114,20 +114,20 @@ function computeIndex(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
     for (let j = 0; j < inner; j++) {
       const p = n * inner + j;
       const base = n * C * inner + j;
-      const y = cls[p] as number;
+      const y = cls[p]!;
       const m = rowMax(x, base, inner, C);
       const s = shiftedExp(x, base, inner, C, m, e);
       const logS = Math.log(s);
       let l = 0;
       let sm = 0;
       if (y >= 0) {
-        const wy = w === null ? 1 : (w[y] as number);
+        const wy = w === null ? 1 : w[y]!;
         // lp = (z - m) - log s, in PyTorch's order
-        l = -((x[base + y * inner] as number) - m - logS) * wy;
+        l = -(x[base + y * inner]! - m - logS) * wy;
         if (smooth) {
           let t = 0;
-          if (w === null) for (let c = 0, k = base; c < C; c++, k += inner) t += (x[k] as number) - m - logS;
-          else for (let c = 0, k = base; c < C; c++, k += inner) t += ((x[k] as number) - m - logS) * (w[c] as number);
+          if (w === null) for (let c = 0, k = base; c < C; c++, k += inner) t += x[k]! - m - logS;
+          else for (let c = 0, k = base; c < C; c++, k += inner) t += (x[k]! - m - logS) * w[c]!;
           sm = -t;
         }
       }
@@ -142,7 +142,7 @@ function computeIndex(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
         nllG = nllR;
         smG = smR;
         if (none) {
-          const G = gamma === null ? 1 : (gamma[p] as number);
+          const G = gamma === null ? 1 : gamma[p]!;
           nllG = -(smooth ? G * keep : G);
           smG = -(G * epsC);
         }
@@ -154,19 +154,19 @@ function computeIndex(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
         // where a weight is ±inf or NaN (and then the whole row, through the softmax backward).
         if (y < 0) {
           if (w === null) a.fill(0);
-          else for (let c = 0; c < C; c++) a[c] = 0 * (w[c] as number);
+          else for (let c = 0; c < C; c++) a[c] = 0 * w[c]!;
         } else if (w === null) a.fill(smG);
-        else for (let c = 0; c < C; c++) a[c] = smG * (w[c] as number);
-        if (y >= 0) a[y] = (a[y] as number) + (w === null ? nllG : (w[y] as number) * nllG);
+        else for (let c = 0; c < C; c++) a[c] = smG * w[c]!;
+        if (y >= 0) a[y] = a[y]! + (w === null ? nllG : w[y]! * nllG);
         softmaxBackward(a, e, s, gi, base, inner, C);
         continue;
       }
       // Only the target class receives A; Σ a = A, and a[c] = 0 elsewhere (0 - x keeps the
       // sign of zero that autograd produces).
-      const A = y >= 0 ? (w === null ? nllG : (w[y] as number) * nllG) : 0;
+      const A = y >= 0 ? (w === null ? nllG : w[y]! * nllG) : 0;
       const r = 1 / s;
-      for (let c = 0, k = base; c < C; c++, k += inner) gi[k] = 0 - (e[c] as number) * r * A;
-      if (y >= 0) gi[base + y * inner] = A - (e[y] as number) * r * A;
+      for (let c = 0, k = base; c < C; c++, k += inner) gi[k] = 0 - e[c]! * r * A;
+      if (y >= 0) gi[base + y * inner] = A - e[y]! * r * A;
     }
   }
   let loss: number | FloatArray;
@@ -212,23 +212,23 @@ function computeProbs(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
       const logS = Math.log(s);
       let t = 0;
       for (let c = 0, k = base; c < C; c++, k += inner) {
-        const pk = P[k] as number;
+        const pk = P[k]!;
         const pp = smooth ? pk * keep + epsC : pk;
-        const l = (x[k] as number) - m - logS;
-        t += w === null ? l * pp : l * pp * (w[c] as number);
+        const l = x[k]! - m - logS;
+        t += w === null ? l * pp : l * pp * w[c]!;
       }
       total += t;
       if (out !== null) out[p] = -t;
       if (!anyGrad) continue;
-      const G = reduction === 'none' ? -(gamma === null ? 1 : (gamma[p] as number)) : reducedG;
+      const G = reduction === 'none' ? -(gamma === null ? 1 : gamma[p]!) : reducedG;
       for (let c = 0, k = base; c < C; c++, k += inner) {
-        const pk = P[k] as number;
+        const pk = P[k]!;
         const pp = smooth ? pk * keep + epsC : pk;
-        const l = (x[k] as number) - m - logS;
-        const gw = w === null ? G : G * (w[c] as number);
+        const l = x[k]! - m - logS;
+        const gw = w === null ? G : G * w[c]!;
         a[c] = gw * pp;
         if (gt !== null) gt[k] = smooth ? gw * l * keep : gw * l;
-        if (accW !== null) accW[c] = (accW[c] as number) + G * (l * pp);
+        if (accW !== null) accW[c] = accW[c]! + G * (l * pp);
       }
       if (gi !== null) softmaxBackward(a, e, s, gi, base, inner, C);
     }

@@ -70,7 +70,7 @@ function elementPath(name: string, shape: readonly number[], flat: number): stri
   const idx: number[] = new Array<number>(shape.length);
   let rest = flat;
   for (let d = shape.length - 1; d >= 0; d--) {
-    const n = shape[d] as number;
+    const n = shape[d]!;
     idx[d] = rest % n;
     rest = Math.floor(rest / n);
   }
@@ -94,9 +94,9 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
     ]);
   }
   const batched = rank === 3;
-  const T = logProbs.shape[0] as number;
-  const N = batched ? (logProbs.shape[1] as number) : 1;
-  const C = logProbs.shape[rank - 1] as number;
+  const T = logProbs.shape[0]!;
+  const N = batched ? logProbs.shape[1]! : 1;
+  const C = logProbs.shape[rank - 1]!;
   if (T < 1) {
     return refuse('LOSSD_SHAPE_MISMATCH', [
       { path: '/log_probs', message: `log_probs needs at least one time step, got shape ${showShape(logProbs.shape)}` },
@@ -131,7 +131,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
     ['target_lengths', targetLengths],
   ] as const) {
     for (let b = 0; b < N && negatives.length < MAX_ISSUES; b++) {
-      const v = t.data[b] as number;
+      const v = t.data[b]!;
       if (v < 0) {
         negatives.push({ path: elementPath(name, t.shape, b), message: `${name} must be non-negative, got ${v}` });
       }
@@ -143,7 +143,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
   let maxTargetLength = 0;
   let total = 0;
   for (let b = 0; b < N; b++) {
-    const L = targetLengths.data[b] as number;
+    const L = targetLengths.data[b]!;
     total += L;
     if (L > maxTargetLength) maxTargetLength = L;
   }
@@ -160,11 +160,11 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
     let pos = 0;
     for (let b = 0; b < N; b++) {
       targetOffsets[b] = pos;
-      pos += targetLengths.data[b] as number;
+      pos += targetLengths.data[b]!;
     }
   } else if (targets.shape.length === 2) {
-    const rows = targets.shape[0] as number;
-    const S = targets.shape[1] as number;
+    const rows = targets.shape[0]!;
+    const S = targets.shape[1]!;
     if (rows !== N) {
       return refuse('LOSSD_SHAPE_MISMATCH', [
         {
@@ -194,7 +194,7 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
   // input_length <= T.
   const tooLong: Issue[] = [];
   for (let b = 0; b < N && tooLong.length < MAX_ISSUES; b++) {
-    const v = inputLengths.data[b] as number;
+    const v = inputLengths.data[b]!;
     if (v > T) {
       tooLong.push({
         path: elementPath('input_lengths', inputLengths.shape, b),
@@ -207,10 +207,10 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
   // Labels within each target length must be class indices (PyTorch reads out of bounds; refused).
   const badLabels: Issue[] = [];
   for (let b = 0; b < N && badLabels.length < MAX_ISSUES; b++) {
-    const off = targetOffsets[b] as number;
-    const L = targetLengths.data[b] as number;
+    const off = targetOffsets[b]!;
+    const L = targetLengths.data[b]!;
     for (let j = 0; j < L && badLabels.length < MAX_ISSUES; j++) {
-      const v = targets.data[off + j] as number;
+      const v = targets.data[off + j]!;
       if (v < 0 || v >= C) {
         badLabels.push({
           path: elementPath('targets', targets.shape, off + j),
@@ -260,60 +260,60 @@ function compute(args: Args, opts: Options, plan: CtcPlan, grad: GradRequest, al
   // Per sample: the forward pass keeps α for every t < T_b, then (when the gradient is asked for)
   // the backward pass walks t down from T_b - 1, finishing one gradient row per step.
   for (let b = 0; b < N; b++) {
-    const Tb = inputLengths[b] as number;
-    const Lb = targetLengths[b] as number;
+    const Tb = inputLengths[b]!;
+    const Lb = targetLengths[b]!;
     if (Tb === 0) {
       // Service definition (PyTorch reads out of bounds): one empty path, or none at all.
       nll[b] = Lb === 0 ? 0 : Number.POSITIVE_INFINITY;
       continue;
     }
     const Sp = 2 * Lb + 1;
-    const off = targetOffsets[b] as number;
-    for (let s = 0; s < Sp; s++) ext[s] = (s & 1) === 0 ? blank : (labels[off + (s >> 1)] as number);
+    const off = targetOffsets[b]!;
+    for (let s = 0; s < Sp; s++) ext[s] = (s & 1) === 0 ? blank : labels[off + (s >> 1)]!;
     const base = b * C; // log_probs[0, b, 0]
 
     // t = 0
     for (let s = 0; s < Sp; s++) alpha[s] = NEG_INF;
-    alpha[0] = lp[base + blank] as number;
-    if (Lb > 0) alpha[1] = lp[base + (ext[1] as number)] as number;
+    alpha[0] = lp[base + blank]!;
+    if (Lb > 0) alpha[1] = lp[base + ext[1]!]!;
 
     for (let t = 1; t < Tb; t++) {
       const prev = (t - 1) * width;
       const cur = t * width;
       const lpRow = base + t * rowStride;
       for (let s = 0; s < Sp; s++) {
-        const l = ext[s] as number;
-        const la1 = alpha[prev + s] as number;
+        const l = ext[s]!;
+        const la1 = alpha[prev + s]!;
         let max = la1;
         let la2 = NEG_INF;
         let la3 = NEG_INF;
         if (s > 0) {
-          la2 = alpha[prev + s - 1] as number;
+          la2 = alpha[prev + s - 1]!;
           if (la2 > max) max = la2;
         }
         if (s > 1 && ext[s - 2] !== l) {
-          la3 = alpha[prev + s - 2] as number;
+          la3 = alpha[prev + s - 2]!;
           if (la3 > max) max = la3;
         }
         if (max === NEG_INF) max = 0;
         alpha[cur + s] =
-          Math.log(Math.exp(la1 - max) + Math.exp(la2 - max) + Math.exp(la3 - max)) + max + (lp[lpRow + l] as number);
+          Math.log(Math.exp(la1 - max) + Math.exp(la2 - max) + Math.exp(la3 - max)) + max + lp[lpRow + l]!;
       }
     }
 
     const last = (Tb - 1) * width;
     if (Lb === 0) {
-      nll[b] = -(alpha[last] as number);
+      nll[b] = -alpha[last]!;
     } else {
-      const l1 = alpha[last + Sp - 1] as number;
-      const l2 = alpha[last + Sp - 2] as number;
+      const l1 = alpha[last + Sp - 1]!;
+      const l2 = alpha[last + Sp - 2]!;
       let m = l1 < l2 ? l2 : l1; // std::max
       if (m === NEG_INF) m = 0;
       nll[b] = -(Math.log(Math.exp(l1 - m) + Math.exp(l2 - m)) + m);
     }
 
     if (g === null) continue;
-    const nllb = nll[b] as number;
+    const nllb = nll[b]!;
     if (zeroInfinity && nllb === Number.POSITIVE_INFINITY) continue; // gradient stays 0
     const Gb = upstreamFactor(opts.reduction, grad, b, N, Lb);
 
@@ -321,12 +321,12 @@ function compute(args: Args, opts: Options, plan: CtcPlan, grad: GradRequest, al
     let lpRow = base + (Tb - 1) * rowStride;
     gamma.fill(NEG_INF);
     for (let s = 0; s < Sp; s++) betaNext[s] = NEG_INF;
-    betaNext[Sp - 1] = lp[lpRow + blank] as number;
-    gamma[blank] = (alpha[last + Sp - 1] as number) + (betaNext[Sp - 1] as number);
+    betaNext[Sp - 1] = lp[lpRow + blank]!;
+    gamma[blank] = alpha[last + Sp - 1]! + betaNext[Sp - 1]!;
     if (Lb > 0) {
-      const l = ext[Sp - 2] as number;
-      betaNext[Sp - 2] = lp[lpRow + l] as number;
-      gamma[l] = (alpha[last + Sp - 2] as number) + (betaNext[Sp - 2] as number);
+      const l = ext[Sp - 2]!;
+      betaNext[Sp - 2] = lp[lpRow + l]!;
+      gamma[l] = alpha[last + Sp - 2]! + betaNext[Sp - 2]!;
     }
     writeGradRow(g, lp, gamma, lpRow, C, nllb, Gb);
 
@@ -335,26 +335,25 @@ function compute(args: Args, opts: Options, plan: CtcPlan, grad: GradRequest, al
       const cur = t * width;
       gamma.fill(NEG_INF);
       for (let s = Sp - 1; s >= 0; s--) {
-        const l = ext[s] as number;
-        const lb1 = betaNext[s] as number;
+        const l = ext[s]!;
+        const lb1 = betaNext[s]!;
         let max = lb1;
         let lb2 = NEG_INF;
         let lb3 = NEG_INF;
         if (s < Sp - 1) {
-          lb2 = betaNext[s + 1] as number;
+          lb2 = betaNext[s + 1]!;
           if (lb2 > max) max = lb2;
         }
         if (s < Sp - 2 && ext[s + 2] !== l) {
-          lb3 = betaNext[s + 2] as number;
+          lb3 = betaNext[s + 2]!;
           if (lb3 > max) max = lb3;
         }
         if (max === NEG_INF) max = 0;
-        const beta =
-          Math.log(Math.exp(lb1 - max) + Math.exp(lb2 - max) + Math.exp(lb3 - max)) + max + (lp[lpRow + l] as number);
+        const beta = Math.log(Math.exp(lb1 - max) + Math.exp(lb2 - max) + Math.exp(lb3 - max)) + max + lp[lpRow + l]!;
         betaCur[s] = beta;
         // γ_t(l'_s) ⊕= α_t(s) + β_t(s)
-        const ab = (alpha[cur + s] as number) + beta;
-        const acc = gamma[l] as number;
+        const ab = alpha[cur + s]! + beta;
+        const acc = gamma[l]!;
         if (acc === NEG_INF) {
           gamma[l] = ab;
         } else {
@@ -375,7 +374,7 @@ function compute(args: Args, opts: Options, plan: CtcPlan, grad: GradRequest, al
 
 /** G_b: the factor of grad_output that reaches sample b (LOSSES.md 3.5), in autograd's order. */
 function upstreamFactor(reduction: Options['reduction'], grad: GradRequest, b: number, N: number, Lb: number): number {
-  if (reduction === 'none') return grad.gamma === null ? grad.g : (grad.gamma[b] as number);
+  if (reduction === 'none') return grad.gamma === null ? grad.g : grad.gamma[b]!;
   if (reduction === 'sum') return grad.g;
   return grad.g / N / Math.max(Lb, 1); // MeanBackward, then DivBackward by the clamped length
 }
@@ -391,8 +390,8 @@ function writeGradRow(
   Gb: number,
 ): void {
   for (let c = 0; c < C; c++) {
-    const x = lp[lpRow + c] as number;
-    g[lpRow + c] = (Math.exp(x) - Math.exp((gamma[c] as number) + nll - x)) * Gb;
+    const x = lp[lpRow + c]!;
+    g[lpRow + c] = (Math.exp(x) - Math.exp(gamma[c]! + nll - x)) * Gb;
   }
 }
 
@@ -405,7 +404,7 @@ function reduceLoss(
 ): number | FloatArray {
   const { N } = plan;
   const value = (b: number) => {
-    const v = nll[b] as number;
+    const v = nll[b]!;
     return opts.zero_infinity && v === Number.POSITIVE_INFINITY ? 0 : v;
   };
   if (opts.reduction === 'none') {
@@ -418,7 +417,7 @@ function reduceLoss(
     for (let b = 0; b < N; b++) sum += value(b);
     return sum;
   }
-  for (let b = 0; b < N; b++) sum += value(b) / Math.max(targetLengths[b] as number, 1);
+  for (let b = 0; b < N; b++) sum += value(b) / Math.max(targetLengths[b]!, 1);
   return sum / N; // N = 0: 0 / 0 = NaN
 }
 

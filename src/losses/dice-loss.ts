@@ -86,10 +86,10 @@ export const diceLoss = defineLoss<typeof options.shape, Plan>({
         `target has shape ${showShape(y.shape)}, input ${showShape(x.shape)}: they must be equal`,
       );
     }
-    const N = x.shape[0] as number;
-    const C = x.shape[1] as number;
+    const N = x.shape[0]!;
+    const C = x.shape[1]!;
     let inner = 1;
-    for (let k = 2; k < x.shape.length; k++) inner *= x.shape[k] as number;
+    for (let k = 2; k < x.shape.length; k++) inner *= x.shape[k]!;
     return { ok: true, lossShape: opts.reduction === 'none' ? [N, C] : [], plan: { rows: N * C, inner } };
   },
   compute: (args, opts, plan, grad, alloc) => {
@@ -111,8 +111,8 @@ export const diceLoss = defineLoss<typeof options.shape, Plan>({
       let sy = 0;
       let sx = 0;
       for (let j = base; j < base + inner; j++) {
-        const x = xs[j] as number;
-        const y = ys[j] as number;
+        const x = xs[j]!;
+        const y = ys[j]!;
         inter += y * x;
         sy += y;
         sx += x;
@@ -125,13 +125,13 @@ export const diceLoss = defineLoss<typeof options.shape, Plan>({
       if (out !== null) out[r] = l;
       if (gx === null && gy === null) continue;
 
-      const Gr = Gamma === null ? G : (Gamma[r] as number);
+      const Gr = Gamma === null ? G : Gamma[r]!;
       const gFrac = -Gr;
       const gInter = 2 * (gFrac / den);
       const gDen = -gFrac * (frac / den);
       for (let j = base; j < base + inner; j++) {
-        if (gx !== null) gx[j] = gInter * (ys[j] as number) + gDen;
-        if (gy !== null) gy[j] = gInter * (xs[j] as number) + gDen;
+        if (gx !== null) gx[j] = gInter * ys[j]! + gDen;
+        if (gy !== null) gy[j] = gInter * xs[j]! + gDen;
       }
     }
     const grads: Record<string, FloatArray> = {};

@@ -66,7 +66,7 @@ function check(args: Args, opts: Options): CheckResult<Plan> {
   }
   const v = variance.data;
   for (let i = 0; i < v.length; i++) {
-    if ((v[i] as number) < 0) {
+    if (v[i]! < 0) {
       return refuse(
         'LOSSD_INVALID_VALUE',
         '/var',
@@ -144,15 +144,15 @@ export const gaussianNllLoss = defineLoss<typeof options.shape, Plan>({
     const G = none ? 1 : upstream(opts.reduction, grad.g, n);
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      const vr = v[i] as number;
+      const vr = v[i]!;
       const vc = vr < eps ? eps : vr; // clamp(var, min=eps) keeps NaN
-      const d = (x[i] as number) - (y[i] as number);
+      const d = x[i]! - y[i]!;
       const d2 = d * d;
       let l = 0.5 * (Math.log(vc) + d2 / vc);
       if (full) l += HALF_LOG_2PI;
       sum += l;
       if (out !== null) out[i] = l;
-      const H = (gamma === null ? G : (gamma[i] as number)) * 0.5;
+      const H = (gamma === null ? G : gamma[i]!) * 0.5;
       if (gx !== null || gy !== null) {
         const gd = (H / vc) * (2 * d);
         if (gx !== null) gx[i] = gd;
@@ -177,9 +177,9 @@ export const gaussianNllLoss = defineLoss<typeof options.shape, Plan>({
       const res = alloc(A.length);
       const vd = tv.data;
       for (let j = 0; j < A.length; j++) {
-        const vr = vd[j] as number;
+        const vr = vd[j]!;
         const vc = vr < eps ? eps : vr;
-        res[j] = (A[j] as number) / vc + (B[j] as number);
+        res[j] = A[j]! / vc + B[j]!;
       }
       grads.var = res;
     }

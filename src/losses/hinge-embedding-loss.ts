@@ -26,15 +26,15 @@ type Options = z.output<typeof options>;
 const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, _gy, { margin }) => {
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const xi = x[i] as number;
-    const yi = y[i] as number;
+    const xi = x[i]!;
+    const yi = y[i]!;
     const mx = margin - xi;
     const clamped = mx < 0 ? 0 : mx; // clamp_min(margin - x, 0) keeps NaN
     const l = (yi !== 1 ? clamped : 0) + (yi !== -1 ? xi : 0);
     sum += l;
     if (out !== null) out[i] = l;
     if (gx !== null) {
-      const Gi = gamma === null ? G : (gamma[i] as number);
+      const Gi = gamma === null ? G : gamma[i]!;
       gx[i] = (yi !== -1 ? Gi : 0) + -(mx >= 0 && yi !== 1 ? Gi : 0);
     }
   }

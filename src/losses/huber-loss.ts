@@ -33,32 +33,32 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { delta }) => {
   let sum = 0;
   if (gamma === null && out === null && gy === null && gx !== null) {
     for (let i = 0; i < n; i++) {
-      const d = (x[i] as number) - (y[i] as number);
+      const d = x[i]! - y[i]!;
       const z = Math.abs(d);
       L[0] = delta * (z - halfDelta);
       L[1] = 0.5 * z * z;
-      sum += L[Number(z < delta)] as number;
+      sum += L[Number(z < delta)]!;
       H[1] = d;
-      gx[i] = (H[piece(d, delta)] as number) * G;
+      gx[i] = H[piece(d, delta)]! * G;
     }
     return sum;
   }
   for (let i = 0; i < n; i++) {
-    const d = (x[i] as number) - (y[i] as number);
+    const d = x[i]! - y[i]!;
     const z = Math.abs(d);
     L[0] = delta * (z - halfDelta);
     L[1] = 0.5 * z * z;
-    const l = L[Number(z < delta)] as number;
+    const l = L[Number(z < delta)]!;
     sum += l;
     if (out !== null) out[i] = l;
-    const Gi = gamma === null ? G : (gamma[i] as number);
+    const Gi = gamma === null ? G : gamma[i]!;
     if (gx !== null) {
       H[1] = d;
-      gx[i] = (H[piece(d, delta)] as number) * Gi;
+      gx[i] = H[piece(d, delta)]! * Gi;
     }
     if (gy !== null) {
       H[1] = -d;
-      gy[i] = (H[piece(-d, delta)] as number) * Gi;
+      gy[i] = H[piece(-d, delta)]! * Gi;
     }
   }
   return sum;

@@ -40,14 +40,14 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_target })
   let sum = 0;
   if (log_target) {
     for (let i = 0; i < n; i++) {
-      const xi = x[i] as number;
-      const yi = y[i] as number;
+      const xi = x[i]!;
+      const yi = y[i]!;
       const e = Math.exp(yi);
       const diff = yi - xi;
       const l = e * diff;
       sum += l;
       if (out !== null) out[i] = l;
-      const Gi = gamma === null ? G : (gamma[i] as number);
+      const Gi = gamma === null ? G : gamma[i]!;
       const ge = Gi * e;
       if (gx !== null) gx[i] = -ge;
       if (gy !== null) gy[i] = ge + Gi * diff * e;
@@ -58,21 +58,21 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_target })
     // the default request: one log per element for the loss, none for the gradient
     const nG = -G;
     for (let i = 0; i < n; i++) {
-      const xi = x[i] as number;
-      const yi = y[i] as number;
+      const xi = x[i]!;
+      const yi = y[i]!;
       sum += (yi === 0 ? 0 : yi * Math.log(yi)) - yi * xi;
       gx[i] = nG * yi;
     }
     return sum;
   }
   for (let i = 0; i < n; i++) {
-    const xi = x[i] as number;
-    const yi = y[i] as number;
+    const xi = x[i]!;
+    const yi = y[i]!;
     // xlogy(y, y): 0 at y = 0, NaN for a NaN y (the log of NaN)
     const l = (yi === 0 ? 0 : yi * Math.log(yi)) - yi * xi;
     sum += l;
     if (out !== null) out[i] = l;
-    const Gi = gamma === null ? G : (gamma[i] as number);
+    const Gi = gamma === null ? G : gamma[i]!;
     if (gx !== null) gx[i] = -Gi * yi;
     if (gy !== null) {
       // xlogy([y != 0], y): 0 at y = 0, log(y) otherwise (NaN for y < 0 and y NaN)
@@ -96,8 +96,8 @@ function broadcastTargetGrad(args: Args, opts: Options, plan: PairPlan, grad: Gr
   const x = expandTo(xt.data, xt.shape, plan.shape, alloc);
   const y = expandTo(yt.data, yt.shape, plan.shape, alloc);
   const [sp, sq] = broadcastStreams(plan, yt.shape, opts.reduction as Reduction, grad, 2, (i, Gi, [P, Q]) => {
-    const xi = x[i] as number;
-    const yi = y[i] as number;
+    const xi = x[i]!;
+    const yi = y[i]!;
     if (opts.log_target) {
       (P as Float64Array)[i] = Gi * (yi - xi);
       (Q as Float64Array)[i] = Gi * Math.exp(yi);
@@ -108,9 +108,9 @@ function broadcastTargetGrad(args: Args, opts: Options, plan: PairPlan, grad: Gr
   }) as [Float64Array, Float64Array];
   const gy = alloc(yt.data.length);
   for (let k = 0; k < gy.length; k++) {
-    const yk = yt.data[k] as number;
-    const S = sp[k] as number;
-    const Q = sq[k] as number;
+    const yk = yt.data[k]!;
+    const S = sp[k]!;
+    const Q = sq[k]!;
     gy[k] = opts.log_target ? Q + S * Math.exp(yk) : Q + S * (yk === 0 ? 0 : Math.log(yk)) + (S * yk) / yk;
   }
   return gy;
@@ -166,7 +166,7 @@ export const klDiv = defineLoss<typeof options.shape, PairPlan>({
     if (opts.reduction !== 'batchmean') return run(args, opts, plan, grad, alloc);
     // batchmean = sum / input.shape[0]; a 0-d input is not divided
     const si = (args.input as FloatTensor).shape;
-    const D = si.length === 0 ? 1 : (si[0] as number);
+    const D = si.length === 0 ? 1 : si[0]!;
     const r = run(args, { ...opts, reduction: 'sum' }, plan, { ...grad, g: grad.g / D }, alloc);
     return { loss: (r.loss as number) / D, grads: r.grads };
   },

@@ -21,18 +21,18 @@ const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx, gy) => {
   let sum = 0;
   if (gamma === null && out === null && gy === null && gx !== null) {
     for (let i = 0; i < n; i++) {
-      const d = (x[i] as number) - (y[i] as number);
+      const d = x[i]! - y[i]!;
       sum += Math.abs(d);
       gx[i] = (Number(d > 0) - Number(d < 0)) * G;
     }
     return sum;
   }
   for (let i = 0; i < n; i++) {
-    const d = (x[i] as number) - (y[i] as number);
+    const d = x[i]! - y[i]!;
     const l = Math.abs(d);
     sum += l;
     if (out !== null) out[i] = l;
-    const Gi = gamma === null ? G : (gamma[i] as number);
+    const Gi = gamma === null ? G : gamma[i]!;
     const s = (Number(d > 0) - Number(d < 0)) * Gi;
     if (gx !== null) gx[i] = s;
     if (gy !== null) gy[i] = -s;

@@ -21,12 +21,12 @@ const options = z.object({ reduction: reductionOption() });
 const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx, gy) => {
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const d = (x[i] as number) - (y[i] as number);
+    const d = x[i]! - y[i]!;
     const a = Math.abs(d);
     const l = a + softplus(-2 * a) - Math.LN2;
     sum += l;
     if (out !== null) out[i] = l;
-    const g = Math.tanh(d) * (gamma === null ? G : (gamma[i] as number));
+    const g = Math.tanh(d) * (gamma === null ? G : gamma[i]!);
     if (gx !== null) gx[i] = g;
     if (gy !== null) gy[i] = -g;
   }

@@ -83,26 +83,26 @@ function loop(
     // the default request: a reduced loss, both scores' gradients
     A[1] = G;
     for (let i = 0; i < n; i++) {
-      const yi = y[i] as number;
-      const v = -yi * ((x1[i] as number) - (x2[i] as number)) + margin;
+      const yi = y[i]!;
+      const v = -yi * (x1[i]! - x2[i]!) + margin;
       L[0] = v;
-      sum += L[Number(v < 0)] as number;
-      const gd = (A[Number(v >= 0)] as number) * -yi;
+      sum += L[Number(v < 0)]!;
+      const gd = A[Number(v >= 0)]! * -yi;
       g1[i] = gd;
       g2[i] = -gd;
     }
     return sum;
   }
   for (let i = 0; i < n; i++) {
-    const yi = y[i] as number;
-    const d = (x1[i] as number) - (x2[i] as number);
+    const yi = y[i]!;
+    const d = x1[i]! - x2[i]!;
     const v = -yi * d + margin;
     L[0] = v;
-    const l = L[Number(v < 0)] as number;
+    const l = L[Number(v < 0)]!;
     sum += l;
     if (out !== null) out[i] = l;
-    A[1] = gamma === null ? G : (gamma[i] as number);
-    const a = A[Number(v >= 0)] as number;
+    A[1] = gamma === null ? G : gamma[i]!;
+    const a = A[Number(v >= 0)]!;
     const gd = a * -yi;
     if (g1 !== null) g1[i] = gd;
     if (g2 !== null) g2[i] = -gd;

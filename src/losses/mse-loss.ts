@@ -16,18 +16,18 @@ const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx, gy) => {
   if (gamma === null && out === null && gy === null && gx !== null) {
     // the common request (a reduced loss, the input's gradient): nothing else in the loop
     for (let i = 0; i < n; i++) {
-      const d = (x[i] as number) - (y[i] as number);
+      const d = x[i]! - y[i]!;
       sum += d * d;
       gx[i] = 2 * d * G;
     }
     return sum;
   }
   for (let i = 0; i < n; i++) {
-    const d = (x[i] as number) - (y[i] as number);
+    const d = x[i]! - y[i]!;
     const l = d * d;
     sum += l;
     if (out !== null) out[i] = l;
-    const g = 2 * d * (gamma === null ? G : (gamma[i] as number));
+    const g = 2 * d * (gamma === null ? G : gamma[i]!);
     if (gx !== null) gx[i] = g;
     if (gy !== null) gy[i] = -g;
   }

@@ -80,8 +80,8 @@ export const multiMarginLoss = defineLoss<typeof options.shape, Plan>({
     const layout = inputLayoutError(input.shape);
     if (layout !== null) return refuse('LOSSD_SHAPE_MISMATCH', '/input', layout);
     const r = input.shape.length;
-    const nframe = r === 2 ? (input.shape[0] as number) : 1;
-    const C = r === 0 ? 1 : (input.shape[r - 1] as number);
+    const nframe = r === 2 ? input.shape[0]! : 1;
+    const C = r === 0 ? 1 : input.shape[r - 1]!;
     if (target.shape.length > 1 || target.data.length !== nframe) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -97,7 +97,7 @@ export const multiMarginLoss = defineLoss<typeof options.shape, Plan>({
       );
     }
     for (let i = 0; i < nframe; i++) {
-      const t = target.data[i] as number;
+      const t = target.data[i]!;
       if (t < 0 || t >= C) {
         const path = target.shape.length === 0 ? '/target' : `/target/${i}`;
         return refuse(
@@ -123,13 +123,13 @@ export const multiMarginLoss = defineLoss<typeof options.shape, Plan>({
     let total = 0;
     for (let i = 0; i < nframe; i++) {
       const row = i * C;
-      const t = target[i] as number;
-      const xt = x[row + t] as number;
-      const wt = w === null ? 1 : (w[t] as number);
+      const t = target[i]!;
+      const xt = x[row + t]!;
+      const wt = w === null ? 1 : w[t]!;
       let sum = 0;
       for (let j = 0; j < C; j++) {
         if (j === t) continue;
-        const zj = margin - xt + (x[row + j] as number);
+        const zj = margin - xt + x[row + j]!;
         if (zj > 0) sum += (p === 1 ? zj : zj * zj) * wt;
       }
       const l = sum / C;
@@ -143,14 +143,14 @@ export const multiMarginLoss = defineLoss<typeof options.shape, Plan>({
       const s = opts.reduction === 'mean' ? 1 / (nframe * C) : 1 / C;
       for (let i = 0; i < nframe; i++) {
         const row = i * C;
-        const t = target[i] as number;
-        const xt = x[row + t] as number;
-        const wt = w === null ? 1 : (w[t] as number);
-        const Gi = none && grad.gamma !== null ? (grad.gamma[i] as number) : grad.g;
+        const t = target[i]!;
+        const xt = x[row + t]!;
+        const wt = w === null ? 1 : w[t]!;
+        const Gi = none && grad.gamma !== null ? grad.gamma[i]! : grad.g;
         let gt = 0;
         for (let j = 0; j < C; j++) {
           if (j === t) continue;
-          const zj = margin - xt + (x[row + j] as number);
+          const zj = margin - xt + x[row + j]!;
           if (zj > 0) {
             const h = (p === 1 ? s : 2 * s * zj) * wt;
             gt -= h;

@@ -36,7 +36,7 @@ function labelSet(target: Int32Array, row: number, C: number, isTarget: Uint8Arr
   isTarget.fill(0);
   let len = 0;
   while (len < C) {
-    const label = target[row + len] as number;
+    const label = target[row + len]!;
     if (label < 0) break;
     isTarget[label] = 1;
     len++;
@@ -75,8 +75,8 @@ export const multilabelMarginLoss = defineLoss<typeof options.shape, Plan>({
         `${OP}: expected non-empty vector or matrix with optional 0-dim batch size, got ${shown}`,
       );
     }
-    const nframe = r === 2 ? (input.shape[0] as number) : 1;
-    const C = r === 0 ? 1 : (input.shape[r - 1] as number);
+    const nframe = r === 2 ? input.shape[0]! : 1;
+    const C = r === 0 ? 1 : input.shape[r - 1]!;
     const ts = target.shape;
     const fits =
       r === 2 ? ts.length === 2 && ts[0] === nframe && ts[1] === C : ts.length <= 1 && target.data.length === C;
@@ -89,7 +89,7 @@ export const multilabelMarginLoss = defineLoss<typeof options.shape, Plan>({
     }
     if (input.data.length > 0) {
       for (let i = 0; i < target.data.length; i++) {
-        const label = target.data[i] as number;
+        const label = target.data[i]!;
         if (label < -1 || label >= C) {
           const path =
             ts.length === 0 ? '/target' : ts.length === 1 ? `/target/${i}` : `/target/${Math.floor(i / C)}/${i % C}`;
@@ -121,10 +121,10 @@ export const multilabelMarginLoss = defineLoss<typeof options.shape, Plan>({
       const len = labelSet(target, row, C, isTarget);
       let sum = 0;
       for (let a = 0; a < len; a++) {
-        const xj = x[row + (target[row + a] as number)] as number;
+        const xj = x[row + target[row + a]!]!;
         for (let k = 0; k < C; k++) {
           if (isTarget[k] === 1) continue;
-          const zk = 1 - xj + (x[row + k] as number);
+          const zk = 1 - xj + x[row + k]!;
           if (zk > 0) sum += zk;
         }
       }
@@ -142,19 +142,19 @@ export const multilabelMarginLoss = defineLoss<typeof options.shape, Plan>({
         const len = labelSet(target, row, C, isTarget);
         acc.fill(0);
         for (let a = 0; a < len; a++) {
-          const j = target[row + a] as number;
-          const xj = x[row + j] as number;
+          const j = target[row + a]!;
+          const xj = x[row + j]!;
           for (let k = 0; k < C; k++) {
             if (isTarget[k] === 1) continue;
-            const zk = 1 - xj + (x[row + k] as number);
+            const zk = 1 - xj + x[row + k]!;
             if (zk > 0) {
-              acc[j] = (acc[j] as number) - s;
-              acc[k] = (acc[k] as number) + s;
+              acc[j] = acc[j]! - s;
+              acc[k] = acc[k]! + s;
             }
           }
         }
-        const Gi = none && grad.gamma !== null ? (grad.gamma[i] as number) : grad.g;
-        for (let k = 0; k < C; k++) gx[row + k] = (acc[k] as number) * Gi;
+        const Gi = none && grad.gamma !== null ? grad.gamma[i]! : grad.g;
+        for (let k = 0; k < C; k++) gx[row + k] = acc[k]! * Gi;
       }
       grads.input = gx;
     }

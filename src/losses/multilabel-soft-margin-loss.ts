@@ -76,9 +76,9 @@ function pairGrads(
     const ga = own ? null : new Float64Array(m);
     const gb = own ? null : new Float64Array(m);
     for (let j = 0; j < m; j++) {
-      const u = U[j] as number;
-      const xj = x[j] as number;
-      const yj = y[j] as number;
+      const u = U[j]!;
+      const xj = x[j]!;
+      const yj = y[j]!;
       if (gx !== null) gx[j] = u * (1 - yj) * sigmoid(xj) - u * yj * sigmoid(-xj);
       else {
         (ga as Float64Array)[j] = u * (1 - yj);
@@ -91,8 +91,8 @@ function pairGrads(
       const sb = sumTo(gb as Float64Array, pair, input.shape, f64);
       const gi = alloc(input.data.length);
       for (let k = 0; k < gi.length; k++) {
-        const xk = input.data[k] as number;
-        gi[k] = (sa[k] as number) * sigmoid(xk) - (sb[k] as number) * sigmoid(-xk);
+        const xk = input.data[k]!;
+        gi[k] = sa[k]! * sigmoid(xk) - sb[k]! * sigmoid(-xk);
       }
       grads.input = gi;
     }
@@ -100,8 +100,8 @@ function pairGrads(
   if (wantY) {
     const gy = gradBuffer(m, target.shape, pair, alloc);
     for (let j = 0; j < m; j++) {
-      const u = U[j] as number;
-      const xj = x[j] as number;
+      const u = U[j]!;
+      const xj = x[j]!;
       gy[j] = u * logSigmoid(-xj) - u * logSigmoid(xj);
     }
     grads.target = sumTo(gy, pair, target.shape, alloc);
@@ -160,13 +160,13 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
     }
     const k = input.shape.length - 1;
     const outer = numel(shape.slice(0, k));
-    const K = shape[k] as number;
+    const K = shape[k]!;
     const inner = numel(shape.slice(k + 1));
     const sampleShape = [...shape.slice(0, k), ...shape.slice(k + 1)];
     return {
       ok: true,
       lossShape: opts.reduction === 'none' ? sampleShape : [],
-      plan: { shape, pair, outer, K, inner, C: input.shape[k] as number },
+      plan: { shape, pair, outer, K, inner, C: input.shape[k]! },
     };
   },
   compute: (args, opts, plan, grad, alloc) => {
@@ -187,11 +187,11 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
         const base = (o * K + c) * inner;
         for (let i = 0; i < inner; i++) {
           const idx = base + i;
-          const xi = x[idx] as number;
-          const yi = y[idx] as number;
+          const xi = x[idx]!;
+          const yi = y[idx]!;
           const e = -(yi * logSigmoid(xi) + (1 - yi) * logSigmoid(-xi));
           const s = o * inner + i;
-          acc[s] = (acc[s] as number) + (w === null ? e : e * (w[idx] as number));
+          acc[s] = acc[s]! + (w === null ? e : e * w[idx]!);
         }
       }
     }
@@ -199,7 +199,7 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
     let total = 0;
     const out = none ? alloc(S) : null;
     for (let s = 0; s < S; s++) {
-      const l = (acc[s] as number) / C;
+      const l = acc[s]! / C;
       total += l;
       if (out !== null) out[s] = l;
     }
@@ -230,10 +230,10 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
           for (let i = 0; i < inner; i++) {
             const idx = base + i;
             const s = o * inner + i;
-            const H = (gamma === null ? G : (gamma[s] as number)) / C;
-            const Hw = w === null ? H : H * (w[idx] as number);
-            const xi = x[idx] as number;
-            const yi = y[idx] as number;
+            const H = (gamma === null ? G : gamma[s]!) / C;
+            const Hw = w === null ? H : H * w[idx]!;
+            const xi = x[idx]!;
+            const yi = y[idx]!;
             if (gx !== null) gx[idx] = Hw * (1 - yi) * sigmoid(xi) - Hw * yi * sigmoid(-xi);
             if (ga !== null && gb !== null) {
               ga[idx] = Hw * (1 - yi);
@@ -251,8 +251,8 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
         const sb = sumTo(gb, shape, input.shape, f64);
         const gi = alloc(input.data.length);
         for (let k = 0; k < gi.length; k++) {
-          const xk = input.data[k] as number;
-          gi[k] = (sa[k] as number) * sigmoid(xk) - (sb[k] as number) * sigmoid(-xk);
+          const xk = input.data[k]!;
+          gi[k] = sa[k]! * sigmoid(xk) - sb[k]! * sigmoid(-xk);
         }
         grads.input = gi;
       }

@@ -46,8 +46,8 @@ function compute(
   // mean) is written in the same pass over the rows as the loss.
   let W = 0;
   for (let p = 0; p < M; p++) {
-    const y = cls[p] as number;
-    if (y >= 0) W += w === null ? 1 : (w[y] as number);
+    const y = cls[p]!;
+    if (y >= 0) W += w === null ? 1 : w[y]!;
   }
   const out = none ? alloc(M) : null;
   const wantInput = grad.wrt.includes('input');
@@ -60,14 +60,14 @@ function compute(
   for (let n = 0; n < N; n++) {
     for (let j = 0; j < inner; j++) {
       const p = n * inner + j;
-      const y = cls[p] as number;
+      const y = cls[p]!;
       let l = 0;
       if (y >= 0) {
         const k = n * C * inner + y * inner + j;
-        const wy = w === null ? 1 : (w[y] as number);
-        l = -(x[k] as number) * wy;
+        const wy = w === null ? 1 : w[y]!;
+        l = -x[k]! * wy;
         if (gi !== null) {
-          const G = none ? -(gamma === null ? 1 : (gamma[p] as number)) : gReduced;
+          const G = none ? -(gamma === null ? 1 : gamma[p]!) : gReduced;
           gi[k] = w === null ? G : wy * G;
         }
       }

@@ -71,11 +71,11 @@ export const ntXentLoss = defineLoss<typeof options.shape, Plan>({
     if (x.shape.length !== 2) {
       return refuse('LOSSD_SHAPE_MISMATCH', '/input', message);
     }
-    const R = x.shape[0] as number;
+    const R = x.shape[0]!;
     if (R === 0 || R % 2 !== 0) {
       return refuse('LOSSD_INVALID_VALUE', '/input', message);
     }
-    return { ok: true, lossShape: opts.reduction === 'none' ? [R] : [], plan: { R, D: x.shape[1] as number } };
+    return { ok: true, lossShape: opts.reduction === 'none' ? [R] : [], plan: { R, D: x.shape[1]! } };
   },
   compute: (args, opts, plan, grad, alloc) => {
     const xs = (args.input as FloatTensor).data;
@@ -95,14 +95,14 @@ export const ntXentLoss = defineLoss<typeof options.shape, Plan>({
     for (let i = 0; i < R; i++) {
       let ss = 0;
       for (let d = 0; d < D; d++) {
-        const v = xs[i * D + d] as number;
+        const v = xs[i * D + d]!;
         ss += v * v;
       }
       const nrm = Math.sqrt(ss);
       const di = Math.max(nrm, NORM_EPS);
       norm[i] = nrm;
       den[i] = di;
-      for (let d = 0; d < D; d++) zs[i * D + d] = (xs[i * D + d] as number) / di;
+      for (let d = 0; d < D; d++) zs[i * D + d] = xs[i * D + d]! / di;
     }
 
     const srow = new Float64Array(R);
@@ -119,24 +119,24 @@ export const ntXentLoss = defineLoss<typeof options.shape, Plan>({
         }
         const ok = k * D;
         let dot = 0;
-        for (let d = 0; d < D; d++) dot += (zs[oi + d] as number) * (zs[ok + d] as number);
+        for (let d = 0; d < D; d++) dot += zs[oi + d]! * zs[ok + d]!;
         srow[k] = dot / tau;
       }
       logSoftmaxStrided(srow, lprow, 0, 1, R);
-      const l = -(lprow[pos] as number);
+      const l = -lprow[pos]!;
       sum += l;
       if (out !== null) out[i] = l;
       if (gz === null) continue;
 
-      const Gi = Gamma === null ? G : (Gamma[i] as number);
+      const Gi = Gamma === null ? G : Gamma[i]!;
       for (let k = 0; k < R; k++) {
         if (k === i) continue; // masked diagonal: exactly zero
-        const gS = (k === pos ? -Gi : 0) - Math.exp(lprow[k] as number) * -Gi;
+        const gS = (k === pos ? -Gi : 0) - Math.exp(lprow[k]!) * -Gi;
         const gP = gS / tau;
         const ok = k * D;
         for (let d = 0; d < D; d++) {
-          gz[oi + d] = (gz[oi + d] as number) + gP * (zs[ok + d] as number);
-          gz[ok + d] = (gz[ok + d] as number) + gP * (zs[oi + d] as number);
+          gz[oi + d] = gz[oi + d]! + gP * zs[ok + d]!;
+          gz[ok + d] = gz[ok + d]! + gP * zs[oi + d]!;
         }
       }
     }
@@ -146,15 +146,15 @@ export const ntXentLoss = defineLoss<typeof options.shape, Plan>({
       const gx = alloc(R * D);
       for (let i = 0; i < R; i++) {
         const oi = i * D;
-        const di = den[i] as number;
-        const nrm = norm[i] as number;
+        const di = den[i]!;
+        const nrm = norm[i]!;
         let gDen = 0;
-        for (let d = 0; d < D; d++) gDen += -(gz[oi + d] as number) * ((zs[oi + d] as number) / di);
+        for (let d = 0; d < D; d++) gDen += -gz[oi + d]! * (zs[oi + d]! / di);
         // clamp_min passes where norm >= eps; the norm's own backward is masked where norm == 0
         const gNorm = nrm >= NORM_EPS ? gDen : 0;
         const scale = nrm === 0 ? 0 : gNorm / nrm;
         for (let d = 0; d < D; d++) {
-          gx[oi + d] = (gz[oi + d] as number) / di + (xs[oi + d] as number) * scale;
+          gx[oi + d] = gz[oi + d]! / di + xs[oi + d]! * scale;
         }
       }
       grads.input = gx;

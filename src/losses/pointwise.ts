@@ -98,7 +98,7 @@ export function broadcastStreams(
   const G = none ? 1 : upstream(reduction, grad.g, n);
   const gamma = none ? grad.gamma : null;
   const streams = Array.from({ length: count }, () => new Float64Array(n));
-  for (let i = 0; i < n; i++) fill(i, gamma === null ? G : (gamma[i] as number), streams);
+  for (let i = 0; i < n; i++) fill(i, gamma === null ? G : gamma[i]!, streams);
   return streams.map((s) => sumTo(s, plan.shape, shape, (k) => new Float64Array(k)) as Float64Array);
 }
 

@@ -46,9 +46,9 @@ const TWO_PI = 2 * Math.PI;
 const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_input, full, eps }) => {
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const xi = x[i] as number;
-    const yi = y[i] as number;
-    const Gi = gamma === null ? G : (gamma[i] as number);
+    const xi = x[i]!;
+    const yi = y[i]!;
+    const Gi = gamma === null ? G : gamma[i]!;
     let l: number;
     let dy = 0;
     if (log_input) {
@@ -109,17 +109,17 @@ function broadcastGrad(
   const y = expandTo(yt.data, yt.shape, plan.shape, alloc);
   const [sg, sq] = broadcastStreams(plan, own.shape, opts.reduction, grad, 2, (i, Gi, [P, Q]) => {
     (P as Float64Array)[i] = Gi;
-    if (name === 'input') (Q as Float64Array)[i] = -Gi * (y[i] as number);
+    if (name === 'input') (Q as Float64Array)[i] = -Gi * y[i]!;
     else {
-      const xi = x[i] as number;
+      const xi = x[i]!;
       (Q as Float64Array)[i] = -Gi * (opts.log_input ? xi : Math.log(xi + opts.eps));
     }
   }) as [Float64Array, Float64Array];
   const out = alloc(own.data.length);
   for (let k = 0; k < out.length; k++) {
-    const v = own.data[k] as number;
-    const S = sg[k] as number;
-    const Q = sq[k] as number;
+    const v = own.data[k]!;
+    const S = sg[k]!;
+    const Q = sq[k]!;
     if (name === 'input') out[k] = opts.log_input ? Math.exp(v) * S + Q : S + Q / (v + opts.eps);
     else out[k] = opts.full ? Q + stirlingGrad(v <= 1 ? 0 : S, v) : Q;
   }

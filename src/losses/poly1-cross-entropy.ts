@@ -69,7 +69,7 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
     const input = args.input as FloatTensor;
     const target = args.target as IntTensor;
     const rank = input.shape.length;
-    const C = rank >= 1 ? (input.shape[rank - 1] as number) : 0;
+    const C = rank >= 1 ? input.shape[rank - 1]! : 0;
     if ((rank !== 1 && rank !== 2) || C < 1) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -77,7 +77,7 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
         `input must be (N, C) or (C,) with C >= 1, got ${showShape(input.shape)}`,
       );
     }
-    const want = rank === 2 ? [input.shape[0] as number] : [];
+    const want = rank === 2 ? [input.shape[0]!] : [];
     if (target.shape.length !== want.length || (want.length === 1 && target.shape[0] !== want[0])) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -85,10 +85,10 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
         `target must hold one class index per sample: shape ${showShape(want)}, got ${showShape(target.shape)}`,
       );
     }
-    const N = rank === 2 ? (want[0] as number) : 1;
+    const N = rank === 2 ? want[0]! : 1;
     const issues: Issue[] = [];
     for (let i = 0; i < N && issues.length < MAX_ISSUES; i++) {
-      const y = target.data[i] as number;
+      const y = target.data[i]!;
       if (y < 0 || y >= C) {
         issues.push({
           path: rank === 2 ? `/target/${i}` : '/target',
@@ -119,7 +119,7 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
     let sum = 0;
     for (let n = 0; n < N; n++) {
       const base = n * C;
-      const y = ys[n] as number;
+      const y = ys[n]!;
       // one exp per logit: e = exp(z - max), Σ once per row; log_softmax is (z - max) - log Σ,
       // softmax exp(z - max) · (1 / Σ) as torch computes it, and the log-softmax backward's
       // exp(lp) is that same softmax
@@ -130,21 +130,21 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
       let pt = 0;
       let lpSum = 0;
       for (let c = 0; c < C; c++) {
-        const l = (zs[base + c] as number) - m - logS;
+        const l = zs[base + c]! - m - logS;
         lp[c] = l;
-        const sc = (s[c] as number) * inv;
+        const sc = s[c]! * inv;
         s[c] = sc;
         pt += (c === y ? qOn : qOff) * sc;
         lpSum += l;
       }
-      const nll = -(lp[y] as number);
+      const nll = -lp[y]!;
       const ce = smoothing ? (1 - ls) * nll + -lpSum * (ls / C) : nll;
       const l = ce + eps * (1 - pt);
       sum += l;
       if (out !== null) out[n] = l;
       if (gz === null) continue;
 
-      const Gn = Gamma === null ? G : (Gamma[n] as number);
+      const Gn = Gamma === null ? G : Gamma[n]!;
       // log_softmax node: upstream g_c = -gOff - gOn·[c = y]
       const gOn = smoothing ? Gn * (1 - ls) : Gn;
       const gOff = smoothing ? Gn * (ls / C) : 0;
@@ -152,11 +152,11 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
       // softmax node: upstream h_c = gPt · q_c
       const gPt = -(Gn * eps);
       let hs = 0;
-      for (let c = 0; c < C; c++) hs += gPt * (c === y ? qOn : qOff) * (s[c] as number);
+      for (let c = 0; c < C; c++) hs += gPt * (c === y ? qOn : qOff) * s[c]!;
       for (let c = 0; c < C; c++) {
         const gLp = c === y ? -gOff - gOn : -gOff;
         const h = gPt * (c === y ? qOn : qOff);
-        const sc = s[c] as number;
+        const sc = s[c]!;
         gz[base + c] = gLp - sc * gSum + sc * (h - hs);
       }
     }

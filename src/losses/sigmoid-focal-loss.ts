@@ -91,8 +91,8 @@ export const sigmoidFocalLoss = defineLoss<typeof options.shape, Plan>({
     const Gamma = none ? grad.gamma : null;
     let sum = 0;
     for (let i = 0; i < n; i++) {
-      const x = xs[i] as number;
-      const t = ts[i] as number;
+      const x = xs[i]!;
+      const t = ts[i]!;
       const p = sigmoid(x);
       const m = Math.max(-x, 0);
       const ce = (1 - t) * x + m + Math.log(Math.exp(-m) + Math.exp(-x - m));
@@ -106,7 +106,7 @@ export const sigmoidFocalLoss = defineLoss<typeof options.shape, Plan>({
       if (out !== null) out[i] = l;
       if (gx === null && gt === null) continue;
 
-      const Gi = Gamma === null ? G : (Gamma[i] as number);
+      const Gi = Gamma === null ? G : Gamma[i]!;
       let gTarget = 0;
       let gL0 = Gi;
       if (weighted) {

@@ -37,32 +37,32 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { beta }) => {
   let sum = 0;
   if (gamma === null && out === null && gy === null && gx !== null) {
     for (let i = 0; i < n; i++) {
-      const d = (x[i] as number) - (y[i] as number);
+      const d = x[i]! - y[i]!;
       const z = Math.abs(d);
       L[0] = z - halfBeta;
       L[1] = (0.5 * z * z) / beta;
-      sum += L[Number(z < beta)] as number;
+      sum += L[Number(z < beta)]!;
       H[1] = d / beta;
-      gx[i] = (H[piece(d, beta)] as number) * G;
+      gx[i] = H[piece(d, beta)]! * G;
     }
     return sum;
   }
   for (let i = 0; i < n; i++) {
-    const d = (x[i] as number) - (y[i] as number);
+    const d = x[i]! - y[i]!;
     const z = Math.abs(d);
     L[0] = z - halfBeta;
     L[1] = (0.5 * z * z) / beta;
-    const l = L[Number(z < beta)] as number;
+    const l = L[Number(z < beta)]!;
     sum += l;
     if (out !== null) out[i] = l;
-    const Gi = gamma === null ? G : (gamma[i] as number);
+    const Gi = gamma === null ? G : gamma[i]!;
     if (gx !== null) {
       H[1] = d / beta;
-      gx[i] = (H[piece(d, beta)] as number) * Gi;
+      gx[i] = H[piece(d, beta)]! * Gi;
     }
     if (gy !== null) {
       H[1] = -d / beta;
-      gy[i] = (H[piece(-d, beta)] as number) * Gi;
+      gy[i] = H[piece(-d, beta)]! * Gi;
     }
   }
   return sum;

@@ -26,13 +26,13 @@ type Options = z.output<typeof options>;
 const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx) => {
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const xi = x[i] as number;
-    const yi = y[i] as number;
+    const xi = x[i]!;
+    const yi = y[i]!;
     const z = Math.exp(-xi * yi);
     const l = Math.log(1 + z);
     sum += l;
     if (out !== null) out[i] = l;
-    if (gx !== null) gx[i] = (-(yi * z) / (1 + z)) * (gamma === null ? G : (gamma[i] as number));
+    if (gx !== null) gx[i] = (-(yi * z) / (1 + z)) * (gamma === null ? G : gamma[i]!);
   }
   return sum;
 };

@@ -57,25 +57,25 @@ interface Pair {
 
 function pairDistance(a: FloatTensor, b: FloatTensor, shape: readonly number[], p: number, eps: number): Pair {
   const n = numel(shape);
-  const D = shape[shape.length - 1] as number;
+  const D = shape[shape.length - 1]!;
   const rows = numel(shape.slice(0, -1));
   const av = expandTo(a.data, asVector(a.shape), shape, f64);
   const bv = expandTo(b.data, asVector(b.shape), shape, f64);
   const v = new Float64Array(n);
-  for (let i = 0; i < n; i++) v[i] = (av[i] as number) - (bv[i] as number) + eps;
+  for (let i = 0; i < n; i++) v[i] = av[i]! - bv[i]! + eps;
   const norm = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const o = r * D;
     let s = 0;
     if (p === 0) {
-      for (let i = 0; i < D; i++) s += (v[o + i] as number) === 0 ? 0 : 1;
+      for (let i = 0; i < D; i++) s += v[o + i]! === 0 ? 0 : 1;
     } else if (p === 1) {
-      for (let i = 0; i < D; i++) s += Math.abs(v[o + i] as number);
+      for (let i = 0; i < D; i++) s += Math.abs(v[o + i]!);
     } else if (p === 2) {
-      for (let i = 0; i < D; i++) s += (v[o + i] as number) * (v[o + i] as number);
+      for (let i = 0; i < D; i++) s += v[o + i]! * v[o + i]!;
       s = Math.sqrt(s);
     } else {
-      for (let i = 0; i < D; i++) s += Math.abs(v[o + i] as number) ** p;
+      for (let i = 0; i < D; i++) s += Math.abs(v[o + i]!) ** p;
       s = s ** (1 / p);
     }
     norm[r] = s;
@@ -96,23 +96,23 @@ function normBackward(pair: Pair, q: Float64Array, p: number): Float64Array {
   const out = new Float64Array(v.length);
   for (let r = 0; r < norm.length; r++) {
     const o = r * D;
-    const g = q[r] as number;
-    const nr = norm[r] as number;
+    const g = q[r]!;
+    const nr = norm[r]!;
     if (p === 1) {
-      for (let i = 0; i < D; i++) out[o + i] = sgn(v[o + i] as number) * g;
+      for (let i = 0; i < D; i++) out[o + i] = sgn(v[o + i]!) * g;
     } else if (p === 2) {
-      for (let i = 0; i < D; i++) out[o + i] = g * (nr === 0 ? 0 : (v[o + i] as number) / nr);
+      for (let i = 0; i < D; i++) out[o + i] = g * (nr === 0 ? 0 : v[o + i]! / nr);
     } else if (p < 1) {
       const scale = nr ** (1 - p);
       for (let i = 0; i < D; i++) {
-        const vi = v[o + i] as number;
+        const vi = v[o + i]!;
         const scaled = sgn(vi) * (vi === 0 ? 0 : Math.abs(vi) ** (p - 1));
         out[o + i] = scaled * g * scale;
       }
     } else {
       const scale = nr === 0 ? 0 : g / nr ** (p - 1);
       for (let i = 0; i < D; i++) {
-        const vi = v[o + i] as number;
+        const vi = v[o + i]!;
         const scaled = p < 2 ? sgn(vi) * Math.abs(vi) ** (p - 1) : vi * Math.abs(vi) ** (p - 2);
         out[o + i] = scaled * scale;
       }
@@ -130,7 +130,7 @@ function accumulate(
   sign: number,
 ) {
   const s = sumTo(g, pairShape, asVector(shape), f64);
-  for (let i = 0; i < acc.length; i++) acc[i] = (acc[i] as number) + sign * (s[i] as number);
+  for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + sign * s[i]!;
 }
 
 function differentiableArg(name: string, description: string): ArgSpec {
@@ -231,15 +231,15 @@ export const tripletMarginLoss = defineLoss<typeof options.shape, Plan>({
     const gamma = none ? grad.gamma : null;
     let total = 0;
     for (let o = 0; o < nOut; o++) {
-      const dno = dn[o] as number;
-      const dso = ds === null ? dno : (ds[o] as number);
+      const dno = dn[o]!;
+      const dso = ds === null ? dno : ds[o]!;
       const dneg = ds === null ? dno : Math.min(dno, dso); // NaN propagates, as at::min
-      const zo = margin + (dp[o] as number) - dneg;
+      const zo = margin + dp[o]! - dneg;
       const l = zo < 0 ? 0 : zo; // clamp keeps NaN
       total += l;
       if (lossOut !== null) lossOut[o] = l;
       if (qAP !== null && qAN !== null) {
-        const A = zo >= 0 ? (gamma === null ? G : (gamma[o] as number)) : 0;
+        const A = zo >= 0 ? (gamma === null ? G : gamma[o]!) : 0;
         qAP[o] = A;
         if (qPN === null) {
           qAN[o] = -A;

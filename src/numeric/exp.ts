@@ -27,6 +27,6 @@ export function exp(x: number): number {
   const r = x - k * LN2_64_HI - k * LN2_64_LO;
   const p = r + r * r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720)))));
   const ki = k | 0;
-  const t = TWO_J64[ki & 63] as number;
-  return (TWO_N[(ki >> 6) + 1022] as number) * (t + t * p);
+  const t = TWO_J64[ki & 63]!;
+  return TWO_N[(ki >> 6) + 1022]! * (t + t * p);
 }

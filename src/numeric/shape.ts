@@ -27,8 +27,8 @@ export function broadcastShapes(...shapes: ReadonlyArray<readonly number[]>): nu
   for (const s of shapes) {
     const off = rank - s.length;
     for (let i = 0; i < s.length; i++) {
-      const d = s[i] as number;
-      const o = out[off + i] as number;
+      const d = s[i]!;
+      const o = out[off + i]!;
       if (d === o || d === 1) continue;
       if (o === 1) out[off + i] = d;
       else return null;
@@ -44,7 +44,7 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   const strides = new Array<number>(rank).fill(0);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
-    const d = shape[i] as number;
+    const d = shape[i]!;
     strides[off + i] = d === 1 ? 0 : s;
     s *= d;
   }
@@ -71,13 +71,13 @@ function walkBroadcast(
     visit(o, src);
     // odometer increment, keeping src in step
     for (let d = rank - 1; d >= 0; d--) {
-      const c = (counter[d] as number) + 1;
-      if (c < (outShape[d] as number)) {
+      const c = counter[d]! + 1;
+      if (c < outShape[d]!) {
         counter[d] = c;
-        src += strides[d] as number;
+        src += strides[d]!;
         break;
       }
-      src -= (c - 1) * (strides[d] as number);
+      src -= (c - 1) * strides[d]!;
       counter[d] = 0;
     }
   }
@@ -93,7 +93,7 @@ export function expandTo(
   if (sameShape(shape, outShape)) return data;
   const out = alloc(numel(outShape));
   walkBroadcast(shape, outShape, (o, s) => {
-    out[o] = data[s] as number;
+    out[o] = data[s]!;
   });
   return out;
 }
@@ -113,7 +113,7 @@ export function sumTo(
   // Accumulate in float64 even for float32 requests, then round once on the final write.
   const acc = new Float64Array(out.length);
   walkBroadcast(shape, outShape, (o, s) => {
-    acc[s] = (acc[s] as number) + (grad[o] as number);
+    acc[s] = acc[s]! + grad[o]!;
   });
   out.set(acc);
   return out;
@@ -136,12 +136,12 @@ export interface ClassLayout {
 
 /** Layout of an input of rank >= 1 (callers refuse 0-d inputs first). */
 export function classLayout(shape: readonly number[]): ClassLayout {
-  if (shape.length === 1) return { N: 1, C: shape[0] as number, inner: 1, positionShape: [] };
+  if (shape.length === 1) return { N: 1, C: shape[0]!, inner: 1, positionShape: [] };
   const spatial = shape.slice(2);
   return {
-    N: shape[0] as number,
-    C: shape[1] as number,
+    N: shape[0]!,
+    C: shape[1]!,
     inner: numel(spatial),
-    positionShape: [shape[0] as number, ...spatial],
+    positionShape: [shape[0]!, ...spatial],
   };
 }

@@ -16,16 +16,16 @@ export function logSoftmaxStrided(src: FloatArray, dst: FloatArray, offset: numb
   let m = Number.NEGATIVE_INFINITY;
   let nan = false;
   for (let c = 0, k = offset; c < C; c++, k += stride) {
-    const z = src[k] as number;
+    const z = src[k]!;
     if (z > m) m = z;
     else if (Number.isNaN(z)) nan = true;
   }
   if (nan) m = Number.NaN;
   let s = 0;
-  for (let c = 0, k = offset; c < C; c++, k += stride) s += Math.exp((src[k] as number) - m);
+  for (let c = 0, k = offset; c < C; c++, k += stride) s += Math.exp(src[k]! - m);
   // (z - m) - log s, in PyTorch's order: z - (m + log s) loses an ulp of m for large logits
   const logS = Math.log(s);
-  for (let c = 0, k = offset; c < C; c++, k += stride) dst[k] = (src[k] as number) - m - logS;
+  for (let c = 0, k = offset; c < C; c++, k += stride) dst[k] = src[k]! - m - logS;
 }
 
 /**
@@ -36,7 +36,7 @@ export function rowMax(src: FloatArray, offset: number, stride: number, C: numbe
   let m = Number.NEGATIVE_INFINITY;
   let nan = false;
   for (let c = 0, k = offset; c < C; c++, k += stride) {
-    const z = src[k] as number;
+    const z = src[k]!;
     if (z > m) m = z;
     else if (Number.isNaN(z)) nan = true;
   }
@@ -59,7 +59,7 @@ export function shiftedExp(
 ): number {
   let s = 0;
   for (let c = 0, k = offset; c < C; c++, k += stride) {
-    const v = exp((src[k] as number) - m);
+    const v = exp(src[k]! - m);
     e[c] = v;
     s += v;
   }
