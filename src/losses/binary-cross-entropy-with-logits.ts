@@ -21,8 +21,8 @@ import { expandTo, numel, sameShape, showShape } from '../numeric/shape.js';
 import { logSigmoid, sigmoid } from '../numeric/stable.js';
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
-import { constantArg, predictionArg, targetArg, weightArg } from './args.js';
+import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
+import { optionalConstantArg, predictionArg, targetArg, weightArg } from './args.js';
 import { checkBroadcastsIntoInput, refuse } from './check.js';
 
 const options = z.object({ reduction: reductionOption() });
@@ -35,9 +35,22 @@ interface Plan {
 
 const NAME = 'binary_cross_entropy_with_logits';
 
-function check(args: Args, opts: Options): CheckResult<Plan> {
-  const si = (args.input as FloatTensor).shape;
-  const st = (args.target as FloatTensor).shape;
+const ARGS = [
+  predictionArg('input', 'Logits, any shape.'),
+  targetArg('target', 'Targets, same shape as input (values are not checked).'),
+  weightArg('Optional rescaling weight, broadcast to input shape without enlarging it (not differentiable).'),
+  optionalConstantArg(
+    'pos_weight',
+    'Optional weight of the positive term, usually one per class along the last dimension; broadcast to input shape without enlarging it (not differentiable).',
+  ),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
+function check(args: LossArgs, opts: Options): CheckResult<Plan> {
+  const si = args.input.shape;
+  const st = args.target.shape;
   if (!sameShape(st, si)) {
     return refuse(
       'LOSSD_SHAPE_MISMATCH',
@@ -57,23 +70,14 @@ function expandOptional(t: FloatTensor | undefined, shape: readonly number[], al
   return t === undefined ? null : expandTo(t.data, t.shape, shape, alloc);
 }
 
-export const binaryCrossEntropyWithLogits = defineLoss<typeof options.shape, Plan>({
+export const binaryCrossEntropyWithLogits = defineLoss({
   name: NAME,
   aliases: [],
   summary: 'Binary cross entropy on logits, with an optional positive-class weight.',
   formula: 'L = -w (pw y logsigmoid(x) + (1 - y) logsigmoid(-x))',
   latex: '\\ell = -w\\,\\bigl(p_w\\, y \\log \\sigma(x) + (1 - y) \\log \\sigma(-x)\\bigr)',
   reference: 'torch.nn.functional.binary_cross_entropy_with_logits (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Logits, any shape.'),
-    targetArg('target', 'Targets, same shape as input (values are not checked).'),
-    weightArg('Optional rescaling weight, broadcast to input shape without enlarging it (not differentiable).'),
-    constantArg(
-      'pos_weight',
-      'Optional weight of the positive term, usually one per class along the last dimension; broadcast to input shape without enlarging it (not differentiable).',
-      false,
-    ),
-  ],
+  args: ARGS,
   options,
   example: {
     input: [
@@ -89,10 +93,10 @@ export const binaryCrossEntropyWithLogits = defineLoss<typeof options.shape, Pla
   compute: (args, opts, plan, grad, alloc) => {
     const { shape } = plan;
     const n = numel(shape);
-    const x = (args.input as FloatTensor).data;
-    const y = (args.target as FloatTensor).data;
-    const w = expandOptional(args.weight as FloatTensor | undefined, shape, alloc);
-    const pw = expandOptional(args.pos_weight as FloatTensor | undefined, shape, alloc);
+    const x = args.input.data;
+    const y = args.target.data;
+    const w = expandOptional(args.weight, shape, alloc);
+    const pw = expandOptional(args.pos_weight, shape, alloc);
     const none = opts.reduction === 'none';
     const mean = opts.reduction === 'mean';
     const gamma = none ? grad.gamma : null;

@@ -17,9 +17,9 @@
 
 import { z } from 'zod';
 import { expandTo, numel, sameShape, showShape } from '../numeric/shape.js';
-import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
+import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg, weightArg } from './args.js';
 import { checkBroadcastsIntoInput, refuse } from './check.js';
 
@@ -34,10 +34,19 @@ interface Plan {
   readonly shape: readonly number[];
 }
 
-function check(args: Args, opts: Options): CheckResult<Plan> {
-  const input = args.input as FloatTensor;
+const ARGS = [
+  predictionArg('input', 'Probabilities in [0, 1], any shape.'),
+  targetArg('target', 'Targets, same shape as input (values are not checked).'),
+  weightArg('Optional rescaling weight, broadcast to input shape without enlarging it (not differentiable).'),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
+function check(args: LossArgs, opts: Options): CheckResult<Plan> {
+  const input = args.input;
   const si = input.shape;
-  const st = (args.target as FloatTensor).shape;
+  const st = args.target.shape;
   if (!sameShape(st, si)) {
     return refuse(
       'LOSSD_SHAPE_MISMATCH',
@@ -61,18 +70,14 @@ function check(args: Args, opts: Options): CheckResult<Plan> {
   return { ok: true, lossShape: opts.reduction === 'none' ? si : [], plan: { shape: si } };
 }
 
-export const binaryCrossEntropy = defineLoss<typeof options.shape, Plan>({
+export const binaryCrossEntropy = defineLoss({
   name: 'binary_cross_entropy',
   aliases: [],
   summary: 'Binary cross entropy on probabilities.',
   formula: 'L = -w (y log x + (1 - y) log(1 - x)), each log clamped at -100',
   latex: '\\ell = -w\\,\\bigl(y \\log x + (1 - y) \\log(1 - x)\\bigr)',
   reference: 'torch.nn.functional.binary_cross_entropy (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Probabilities in [0, 1], any shape.'),
-    targetArg('target', 'Targets, same shape as input (values are not checked).'),
-    weightArg('Optional rescaling weight, broadcast to input shape without enlarging it (not differentiable).'),
-  ],
+  args: ARGS,
   options,
   example: {
     input: [
@@ -88,9 +93,9 @@ export const binaryCrossEntropy = defineLoss<typeof options.shape, Plan>({
   compute: (args, opts, plan, grad, alloc) => {
     const { shape } = plan;
     const n = numel(shape);
-    const x = (args.input as FloatTensor).data;
-    const y = (args.target as FloatTensor).data;
-    const wt = args.weight as FloatTensor | undefined;
+    const x = args.input.data;
+    const y = args.target.data;
+    const wt = args.weight;
     const w: FloatArray | null = wt === undefined ? null : expandTo(wt.data, wt.shape, shape, alloc);
     const none = opts.reduction === 'none';
     const mean = opts.reduction === 'mean';

@@ -16,9 +16,9 @@
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { sameShape, showShape } from '../numeric/shape.js';
-import type { Alloc, FloatArray, FloatTensor, Reduction } from '../numeric/tensor.js';
+import type { Alloc, FloatArray, Reduction } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import type { Args, CheckResult, GradRequest, Issue, KernelResult } from '../registry/types.js';
+import type { ArgsOf, CheckResult, GradRequest, Issue, KernelResult } from '../registry/types.js';
 import { predictionArg } from './args.js';
 import { MAX_ISSUES, refuse } from './check.js';
 
@@ -53,17 +53,20 @@ export function boxArgs() {
   return [
     predictionArg('boxes1', 'First boxes (x1, y1, x2, y2), shape (N, 4) or (4,), with x2 >= x1 and y2 >= y1.'),
     predictionArg('boxes2', 'Second boxes (x1, y1, x2, y2), the same shape as boxes1.'),
-  ];
+  ] as const;
 }
+
+/** The decoded arguments of every box loss. */
+type BoxArgs = ArgsOf<ReturnType<typeof boxArgs>>;
 
 function isBoxShape(shape: readonly number[]): boolean {
   return (shape.length === 1 || shape.length === 2) && shape[shape.length - 1] === 4;
 }
 
 /** Meta step: `(N, 4)` or `(4,)`, equal shapes, and no box with x2 < x1 or y2 < y1. */
-export function checkBoxes(args: Args, reduction: Reduction): CheckResult<BoxPlan> {
-  const t1 = args.boxes1 as FloatTensor;
-  const t2 = args.boxes2 as FloatTensor;
+export function checkBoxes(args: BoxArgs, reduction: Reduction): CheckResult<BoxPlan> {
+  const t1 = args.boxes1;
+  const t2 = args.boxes2;
   const boxes = [
     ['boxes1', t1],
     ['boxes2', t2],
@@ -323,14 +326,14 @@ function boxPair(
 /** Forward and backward over all pairs, with torchvision's reductions (mean of none is 0). */
 export function runBoxes(
   kind: BoxLossKind,
-  args: Args,
+  args: BoxArgs,
   opts: BoxOptions,
   plan: BoxPlan,
   grad: GradRequest,
   alloc: Alloc,
 ): KernelResult {
-  const t1 = args.boxes1 as FloatTensor;
-  const t2 = args.boxes2 as FloatTensor;
+  const t1 = args.boxes1;
+  const t2 = args.boxes2;
   const { n } = plan;
   const none = opts.reduction === 'none';
   const want1 = grad.wrt.includes('boxes1');

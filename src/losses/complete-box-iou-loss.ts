@@ -9,11 +9,11 @@
 // w / h divides by the height: a zero-height box has a NaN gradient, a point box a NaN loss.
 
 import { defineLoss } from '../registry/types.js';
-import { type BoxPlan, boxArgs, boxOptions, checkBoxes, runBoxes } from './box-iou.js';
+import { boxArgs, boxOptions, checkBoxes, runBoxes } from './box-iou.js';
 
 const options = boxOptions();
 
-export const completeBoxIouLoss = defineLoss<typeof options.shape, BoxPlan>({
+export const completeBoxIouLoss = defineLoss({
   name: 'complete_box_iou_loss',
   aliases: [],
   summary: 'Complete IoU loss between pairs of boxes (x1, y1, x2, y2).',

@@ -16,9 +16,9 @@
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, numel, showShape } from '../numeric/shape.js';
-import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { numberOption, reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { constantArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -46,7 +46,7 @@ interface Plan {
   readonly nTarget: number;
 }
 
-export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
+export const cosineEmbeddingLoss = defineLoss({
   name: OP,
   aliases: [],
   summary: 'Cosine similarity loss for pairs.',
@@ -71,10 +71,10 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
     ],
     target: [1, -1],
   },
-  check: (args, opts) => {
-    const x1 = args.input1 as FloatTensor;
-    const x2 = args.input2 as FloatTensor;
-    const t = args.target as FloatTensor;
+  check: (args, opts): CheckResult<Plan> => {
+    const x1 = args.input1;
+    const x2 = args.input2;
+    const t = args.target;
     const tr = t.shape.length;
     if (tr > 1) {
       return refuse(
@@ -119,9 +119,9 @@ export const cosineEmbeddingLoss = defineLoss<typeof options.shape, Plan>({
     };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const x1 = (args.input1 as FloatTensor).data;
-    const x2 = (args.input2 as FloatTensor).data;
-    const t = (args.target as FloatTensor).data;
+    const x1 = args.input1.data;
+    const x2 = args.input2.data;
+    const t = args.target.data;
     const { N1, N2, Np, D1, D2, D, nOut, nTarget } = plan;
     const s1 = D1 === 1 ? 0 : 1;
     const s2 = D2 === 1 ? 0 : 1;

@@ -24,9 +24,9 @@ import { z } from 'zod';
 import { allocFull } from '../numeric/alloc.js';
 import { type ClassLayout, classLayout, sameShape, showShape } from '../numeric/shape.js';
 import { rowMax, shiftedExp } from '../numeric/stable.js';
-import type { Alloc, FloatArray, FloatTensor, Reduction } from '../numeric/tensor.js';
+import type { Alloc, FloatArray, Reduction } from '../numeric/tensor.js';
 import { integerOption, reductionOption } from '../registry/options.js';
-import { type Args, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
+import { type ArgsOf, type CheckResult, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
 import { predictionArg, weightArg } from './args.js';
 import { checkClassIndex, checkClassWeight, refuse } from './check.js';
 
@@ -77,9 +77,27 @@ function softmaxBackward(
   for (let c = 0, k = base; c < C; c++, k += inner) gi[k] = a[c]! - (e[c]! / s) * sa;
 }
 
-function computeIndex(args: Args, opts: Options, plan: Plan, grad: GradRequest, alloc: Alloc): KernelResult {
-  const x = (args.input as FloatTensor).data;
-  const w = (args.weight as FloatTensor | undefined)?.data ?? null;
+const ARGS = [
+  predictionArg('input', 'Logits (unnormalized scores): (C), (N, C) or (N, C, d1, ..., dk).'),
+  {
+    name: 'target',
+    kind: 'float-or-int',
+    required: true,
+    differentiable: true,
+    gradByDefault: false,
+    differentiableWhen: PROBS_ONLY,
+    description:
+      'Class probabilities when shaped like input (any reals); otherwise class indices in [0, C) or ignore_index, shaped like input without the class dimension.',
+  },
+  weightArg('Optional weight of each class, 1-D with C elements.', true, PROBS_ONLY),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
+function computeIndex(args: LossArgs, opts: Options, plan: Plan, grad: GradRequest, alloc: Alloc): KernelResult {
+  const x = args.input.data;
+  const w = args.weight?.data ?? null;
   const { layout, eps, classes: cls } = plan;
   const { N, C, inner } = layout;
   const M = cls.length;
@@ -176,11 +194,11 @@ function computeIndex(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
   return { loss, grads: gi === null ? {} : { input: gi } };
 }
 
-function computeProbs(args: Args, opts: Options, plan: Plan, grad: GradRequest, alloc: Alloc): KernelResult {
-  const input = args.input as FloatTensor;
+function computeProbs(args: LossArgs, opts: Options, plan: Plan, grad: GradRequest, alloc: Alloc): KernelResult {
+  const input = args.input;
   const x = input.data;
-  const P = (args.target as FloatTensor).data;
-  const w = (args.weight as FloatTensor | undefined)?.data ?? null;
+  const P = args.target.data;
+  const w = args.weight?.data ?? null;
   const { layout, eps } = plan;
   const { N, C, inner } = layout;
   const M = N * inner;
@@ -249,7 +267,7 @@ function computeProbs(args: Args, opts: Options, plan: Plan, grad: GradRequest, 
   return { loss, grads };
 }
 
-export const crossEntropy = defineLoss<typeof options.shape, Plan>({
+export const crossEntropy = defineLoss({
   name: 'cross_entropy',
   aliases: [],
   summary: 'Softmax cross entropy against class indices or class probabilities.',
@@ -258,20 +276,7 @@ export const crossEntropy = defineLoss<typeof options.shape, Plan>({
   latex:
     '\\ell_i = -w_{y_i} \\log \\operatorname{softmax}(x_i)_{y_i} \\quad\\text{or}\\quad \\ell_i = -\\sum_c w_c\\, P_{i,c} \\log \\operatorname{softmax}(x_i)_c',
   reference: 'torch.nn.functional.cross_entropy (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Logits (unnormalized scores): (C), (N, C) or (N, C, d1, ..., dk).'),
-    {
-      name: 'target',
-      kind: 'float-or-int',
-      required: true,
-      differentiable: true,
-      gradByDefault: false,
-      differentiableWhen: PROBS_ONLY,
-      description:
-        'Class probabilities when shaped like input (any reals); otherwise class indices in [0, C) or ignore_index, shaped like input without the class dimension.',
-    },
-    weightArg('Optional weight of each class, 1-D with C elements.', true, PROBS_ONLY),
-  ],
+  args: ARGS,
   options,
   example: {
     input: [
@@ -280,9 +285,9 @@ export const crossEntropy = defineLoss<typeof options.shape, Plan>({
     ],
     target: [0, 2],
   },
-  check: (args, opts) => {
-    const input = args.input as FloatTensor;
-    const target = args.target as FloatTensor;
+  check: (args, opts): CheckResult<Plan> => {
+    const input = args.input;
+    const target = args.target;
     const eps = opts.label_smoothing > 0 ? opts.label_smoothing : 0;
     if (input.shape.length === 0) {
       return refuse(
@@ -301,7 +306,7 @@ export const crossEntropy = defineLoss<typeof options.shape, Plan>({
         );
       }
       const layout = classLayout(input.shape);
-      const weight = checkClassWeight('cross_entropy', args.weight as FloatTensor | undefined, layout.C);
+      const weight = checkClassWeight('cross_entropy', args.weight, layout.C);
       if (weight !== null) return weight;
       return {
         ok: true,

@@ -30,10 +30,10 @@
 
 import { z } from 'zod';
 import { showShape } from '../numeric/shape.js';
-import type { Alloc, FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { Alloc, FloatArray } from '../numeric/tensor.js';
 import { booleanOption, integerOption, reductionOption } from '../registry/options.js';
 import {
-  type Args,
+  type ArgsOf,
   type CheckResult,
   defineLoss,
   type GradRequest,
@@ -77,11 +77,24 @@ function elementPath(name: string, shape: readonly number[], flat: number): stri
   return idx.length === 0 ? `/${name}` : `/${name}/${idx.join('/')}`;
 }
 
-function check(args: Args, opts: Options): CheckResult<CtcPlan> {
-  const logProbs = args.log_probs as FloatTensor;
-  const targets = args.targets as IntTensor;
-  const inputLengths = args.input_lengths as IntTensor;
-  const targetLengths = args.target_lengths as IntTensor;
+const ARGS = [
+  predictionArg('log_probs', 'Log-probabilities (T, N, C), or (T, C) for one unbatched sample.'),
+  indexArg(
+    'targets',
+    'Labels in [0, C): padded (N, S) with S >= max(target_lengths), or concatenated (sum(target_lengths)).',
+  ),
+  indexArg('input_lengths', 'Length of each input, N values in [0, T].'),
+  indexArg('target_lengths', 'Length of each target, N non-negative values.'),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
+function check(args: LossArgs, opts: Options): CheckResult<CtcPlan> {
+  const logProbs = args.log_probs;
+  const targets = args.targets;
+  const inputLengths = args.input_lengths;
+  const targetLengths = args.target_lengths;
 
   // log_probs: (T, N, C) or (T, C); T >= 1.
   const rank = logProbs.shape.length;
@@ -236,9 +249,9 @@ function check(args: Args, opts: Options): CheckResult<CtcPlan> {
   };
 }
 
-function compute(args: Args, opts: Options, plan: CtcPlan, grad: GradRequest, alloc: Alloc): KernelResult {
-  const lp = (args.log_probs as FloatTensor).data;
-  const labels = (args.targets as IntTensor).data;
+function compute(args: LossArgs, opts: Options, plan: CtcPlan, grad: GradRequest, alloc: Alloc): KernelResult {
+  const lp = args.log_probs.data;
+  const labels = args.targets.data;
   const { T, N, C, inputLengths, targetLengths, targetOffsets, maxTargetLength } = plan;
   const blank = opts.blank;
   const zeroInfinity = opts.zero_infinity;
@@ -425,7 +438,7 @@ function reduceLoss(
 const LOG_HALF = -Math.LN2;
 const LOG_QUARTER = -2 * Math.LN2;
 
-export const ctcLoss = defineLoss<typeof options.shape, CtcPlan>({
+export const ctcLoss = defineLoss({
   name: 'ctc_loss',
   aliases: [],
   summary: 'Connectionist temporal classification.',
@@ -433,15 +446,7 @@ export const ctcLoss = defineLoss<typeof options.shape, CtcPlan>({
   latex:
     '\\ell_b = -\\log \\sum_{\\pi \\in \\mathcal{B}^{-1}(y_b)} \\prod_{t=0}^{T_b-1} \\exp(\\mathrm{lp}_{t,b,\\pi_t})',
   reference: 'torch.nn.functional.ctc_loss (PyTorch 1.13); Graves et al. 2006',
-  args: [
-    predictionArg('log_probs', 'Log-probabilities (T, N, C), or (T, C) for one unbatched sample.'),
-    indexArg(
-      'targets',
-      'Labels in [0, C): padded (N, S) with S >= max(target_lengths), or concatenated (sum(target_lengths)).',
-    ),
-    indexArg('input_lengths', 'Length of each input, N values in [0, T].'),
-    indexArg('target_lengths', 'Length of each target, N non-negative values.'),
-  ],
+  args: ARGS,
   options,
   // T = 4 steps, N = 1 sample, C = 3 classes (0 is the blank); target "1 2"; each row is
   // log([0.5, 0.25, 0.25]) in some order, normalized as a log_softmax output is

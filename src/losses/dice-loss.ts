@@ -15,9 +15,9 @@
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { sameShape, showShape } from '../numeric/shape.js';
-import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -42,7 +42,7 @@ interface Plan {
   readonly inner: number;
 }
 
-export const diceLoss = defineLoss<typeof options.shape, Plan>({
+export const diceLoss = defineLoss({
   name: 'dice_loss',
   aliases: [],
   summary: 'Soft Dice loss per sample and channel over the spatial dimensions.',
@@ -69,9 +69,9 @@ export const diceLoss = defineLoss<typeof options.shape, Plan>({
       ],
     ],
   },
-  check: (args, opts) => {
-    const x = args.input as FloatTensor;
-    const y = args.target as FloatTensor;
+  check: (args, opts): CheckResult<Plan> => {
+    const x = args.input;
+    const y = args.target;
     if (x.shape.length < 3) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -93,8 +93,8 @@ export const diceLoss = defineLoss<typeof options.shape, Plan>({
     return { ok: true, lossShape: opts.reduction === 'none' ? [N, C] : [], plan: { rows: N * C, inner } };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const xs = (args.input as FloatTensor).data;
-    const ys = (args.target as FloatTensor).data;
+    const xs = args.input.data;
+    const ys = args.target.data;
     const { rows, inner } = plan;
     const snr = opts.smooth_nr;
     const sdr = opts.smooth_dr;

@@ -8,11 +8,11 @@
 // box-iou.ts.
 
 import { defineLoss } from '../registry/types.js';
-import { type BoxPlan, boxArgs, boxOptions, checkBoxes, runBoxes } from './box-iou.js';
+import { boxArgs, boxOptions, checkBoxes, runBoxes } from './box-iou.js';
 
 const options = boxOptions();
 
-export const distanceBoxIouLoss = defineLoss<typeof options.shape, BoxPlan>({
+export const distanceBoxIouLoss = defineLoss({
   name: 'distance_box_iou_loss',
   aliases: [],
   summary: 'Distance IoU loss between pairs of boxes (x1, y1, x2, y2).',

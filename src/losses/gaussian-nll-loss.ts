@@ -18,9 +18,9 @@
 import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, sameShape, showShape, sumTo } from '../numeric/shape.js';
-import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
+import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -52,10 +52,22 @@ function adjustVar(vs: readonly number[], si: readonly number[]): readonly numbe
   return null;
 }
 
-function check(args: Args, opts: Options): CheckResult<Plan> {
-  const si = (args.input as FloatTensor).shape;
-  const st = (args.target as FloatTensor).shape;
-  const variance = args.var as FloatTensor;
+const ARGS = [
+  predictionArg('input', 'Predicted means, any shape.'),
+  targetArg('target', 'Observations, any shape that broadcasts with input and var.'),
+  targetArg(
+    'var',
+    'Predicted variances (>= 0): input shape, input shape without its last dimension, or with a last dimension of 1.',
+  ),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
+function check(args: LossArgs, opts: Options): CheckResult<Plan> {
+  const si = args.input.shape;
+  const st = args.target.shape;
+  const variance = args.var;
   const varShape = adjustVar(variance.shape, si);
   if (varShape === null) {
     return refuse(
@@ -86,7 +98,7 @@ function check(args: Args, opts: Options): CheckResult<Plan> {
   return { ok: true, lossShape: opts.reduction === 'none' ? shape : [], plan: { shape, varShape } };
 }
 
-export const gaussianNllLoss = defineLoss<typeof options.shape, Plan>({
+export const gaussianNllLoss = defineLoss({
   name: 'gaussian_nll_loss',
   aliases: [],
   summary: 'Gaussian negative log likelihood with a predicted variance.',
@@ -94,14 +106,7 @@ export const gaussianNllLoss = defineLoss<typeof options.shape, Plan>({
   latex:
     '\\ell = \\tfrac12\\Bigl(\\log v + \\frac{(x - y)^2}{v}\\Bigr),\\quad v = \\max(\\text{var}, \\varepsilon)\\ \\bigl(+\\tfrac12\\log 2\\pi \\text{ with full}\\bigr)',
   reference: 'torch.nn.functional.gaussian_nll_loss (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Predicted means, any shape.'),
-    targetArg('target', 'Observations, any shape that broadcasts with input and var.'),
-    targetArg(
-      'var',
-      'Predicted variances (>= 0): input shape, input shape without its last dimension, or with a last dimension of 1.',
-    ),
-  ],
+  args: ARGS,
   options,
   example: {
     input: [
@@ -122,9 +127,9 @@ export const gaussianNllLoss = defineLoss<typeof options.shape, Plan>({
     const { shape, varShape } = plan;
     const { eps, full } = opts;
     const n = numel(shape);
-    const ti = args.input as FloatTensor;
-    const tt = args.target as FloatTensor;
-    const tv = args.var as FloatTensor;
+    const ti = args.input;
+    const tt = args.target;
+    const tv = args.var;
     const x = expandTo(ti.data, ti.shape, shape, alloc);
     const y = expandTo(tt.data, tt.shape, shape, alloc);
     const v = expandTo(tv.data, varShape, shape, alloc);

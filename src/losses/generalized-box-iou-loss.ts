@@ -7,11 +7,11 @@
 // backward live in box-iou.ts.
 
 import { defineLoss } from '../registry/types.js';
-import { type BoxPlan, boxArgs, boxOptions, checkBoxes, runBoxes } from './box-iou.js';
+import { boxArgs, boxOptions, checkBoxes, runBoxes } from './box-iou.js';
 
 const options = boxOptions();
 
-export const generalizedBoxIouLoss = defineLoss<typeof options.shape, BoxPlan>({
+export const generalizedBoxIouLoss = defineLoss({
   name: 'generalized_box_iou_loss',
   aliases: [],
   summary: 'Generalized IoU loss between pairs of boxes (x1, y1, x2, y2).',

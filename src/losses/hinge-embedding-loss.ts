@@ -12,7 +12,7 @@
 
 import { z } from 'zod';
 import { numberOption, reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
+import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
 import { constantArg, predictionArg } from './args.js';
 import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
@@ -41,23 +41,28 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, _gy, { margin }) =>
   return sum;
 };
 
-function check(args: Args, opts: Options): CheckResult<PairPlan> {
+const ARGS = [
+  predictionArg('input', 'Distances (or any scores), any shape that broadcasts with target.'),
+  constantArg('target', 'Labels 1 (similar) or -1 (dissimilar), any shape that broadcasts with input.'),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
+function check(args: LossArgs, opts: Options): CheckResult<PairPlan> {
   const r = checkPair(args, opts.reduction);
   if (r.ok) return r;
   return { ...r, issues: r.issues.map((issue) => ({ ...issue, message: `hinge_embedding_loss: ${issue.message}` })) };
 }
 
-export const hingeEmbeddingLoss = defineLoss<typeof options.shape, PairPlan>({
+export const hingeEmbeddingLoss = defineLoss({
   name: 'hinge_embedding_loss',
   aliases: [],
   summary: 'Hinge on distances for similar and dissimilar pairs.',
   formula: 'L = x if y = 1; max(0, margin - x) if y = -1; their sum for any other y',
   latex: '\\ell = [y \\ne 1]\\,\\max(0, \\text{margin} - x) + [y \\ne -1]\\,x',
   reference: 'torch.nn.functional.hinge_embedding_loss (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Distances (or any scores), any shape that broadcasts with target.'),
-    constantArg('target', 'Labels 1 (similar) or -1 (dissimilar), any shape that broadcasts with input.'),
-  ],
+  args: ARGS,
   options,
   example: {
     input: [

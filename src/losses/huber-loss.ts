@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
-import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
+import { checkPair, type PairLoop, runPair } from './pointwise.js';
 
 const options = z.object({
   reduction: reductionOption(),
@@ -64,7 +64,7 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { delta }) => {
   return sum;
 };
 
-export const huberLoss = defineLoss<typeof options.shape, PairPlan>({
+export const huberLoss = defineLoss({
   name: 'huber_loss',
   aliases: [],
   summary: 'Quadratic below delta, linear above.',

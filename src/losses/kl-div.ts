@@ -17,9 +17,9 @@
 
 import { z } from 'zod';
 import { broadcastShapes, expandTo, showShape } from '../numeric/shape.js';
-import type { Alloc, FloatTensor, Reduction } from '../numeric/tensor.js';
+import type { Alloc, Reduction } from '../numeric/tensor.js';
 import { booleanOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
+import { type ArgsOf, type CheckResult, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 import { broadcastStreams, isBroadcastGrad, type PairLoop, type PairPlan, runPair } from './pointwise.js';
@@ -83,6 +83,14 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_target })
   return sum;
 };
 
+const ARGS = [
+  predictionArg('input', 'Log-probabilities, any shape that broadcasts with target.'),
+  targetArg('target', 'Probabilities (log-probabilities with log_target), any shape that broadcasts with input.'),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
 /**
  * The gradient of a target broadcast to plan.shape, summed where PyTorch sums it (at the op
  * that broadcast it, before the target's own factor applies):
@@ -90,9 +98,9 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_target })
  *   log_target = true:   Σ(G·exp(y)) + Σ(G·(y - x))·exp(y)
  * So a target 0 broadcast against an empty input still gets 0·0/0 = NaN, as in PyTorch.
  */
-function broadcastTargetGrad(args: Args, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc) {
-  const xt = args.input as FloatTensor;
-  const yt = args.target as FloatTensor;
+function broadcastTargetGrad(args: LossArgs, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc) {
+  const xt = args.input;
+  const yt = args.target;
   const x = expandTo(xt.data, xt.shape, plan.shape, alloc);
   const y = expandTo(yt.data, yt.shape, plan.shape, alloc);
   const [sp, sq] = broadcastStreams(plan, yt.shape, opts.reduction as Reduction, grad, 2, (i, Gi, [P, Q]) => {
@@ -117,15 +125,15 @@ function broadcastTargetGrad(args: Args, opts: Options, plan: PairPlan, grad: Gr
 }
 
 /** runPair, except for a broadcast target's gradient (above). `opts.reduction` is never batchmean here. */
-function run(args: Args, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc): KernelResult {
+function run(args: LossArgs, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc): KernelResult {
   if (!isBroadcastGrad(args, 'target', plan, grad)) return runPair(loop, args, opts, plan, grad, alloc);
   const rest = runPair(loop, args, opts, plan, { ...grad, wrt: grad.wrt.filter((a) => a !== 'target') }, alloc);
   return { ...rest, grads: { ...rest.grads, target: broadcastTargetGrad(args, opts, plan, grad, alloc) } };
 }
 
-function check(args: Args, opts: Options): CheckResult<PairPlan> {
-  const si = (args.input as FloatTensor).shape;
-  const st = (args.target as FloatTensor).shape;
+function check(args: LossArgs, opts: Options): CheckResult<PairPlan> {
+  const si = args.input.shape;
+  const st = args.target.shape;
   const shape = broadcastShapes(si, st);
   if (shape === null) {
     return refuse(
@@ -137,7 +145,7 @@ function check(args: Args, opts: Options): CheckResult<PairPlan> {
   return { ok: true, lossShape: opts.reduction === 'none' ? shape : [], plan: { shape } };
 }
 
-export const klDiv = defineLoss<typeof options.shape, PairPlan>({
+export const klDiv = defineLoss({
   name: 'kl_div',
   aliases: [],
   summary: 'Pointwise KL divergence, input in log space.',
@@ -145,10 +153,7 @@ export const klDiv = defineLoss<typeof options.shape, PairPlan>({
   latex:
     '\\ell = \\begin{cases} y\\,(\\log y - x) & \\text{log\\_target = false} \\\\ e^{y}\\,(y - x) & \\text{log\\_target = true} \\end{cases}',
   reference: 'torch.nn.functional.kl_div (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Log-probabilities, any shape that broadcasts with target.'),
-    targetArg('target', 'Probabilities (log-probabilities with log_target), any shape that broadcasts with input.'),
-  ],
+  args: ARGS,
   options,
   // input: log-probabilities; target: probabilities (each row sums to 1)
   example: {
@@ -165,7 +170,7 @@ export const klDiv = defineLoss<typeof options.shape, PairPlan>({
   compute: (args, opts, plan, grad, alloc) => {
     if (opts.reduction !== 'batchmean') return run(args, opts, plan, grad, alloc);
     // batchmean = sum / input.shape[0]; a 0-d input is not divided
-    const si = (args.input as FloatTensor).shape;
+    const si = args.input.shape;
     const D = si.length === 0 ? 1 : si[0]!;
     const r = run(args, { ...opts, reduction: 'sum' }, plan, { ...grad, g: grad.g / D }, alloc);
     return { loss: (r.loss as number) / D, grads: r.grads };

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
-import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
+import { checkPair, type PairLoop, runPair } from './pointwise.js';
 
 const options = z.object({ reduction: reductionOption() });
 
@@ -40,7 +40,7 @@ const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx, gy) => {
   return sum;
 };
 
-export const l1Loss = defineLoss<typeof options.shape, PairPlan>({
+export const l1Loss = defineLoss({
   name: 'l1_loss',
   aliases: ['mae', 'l1'],
   summary: 'Mean absolute error.',

@@ -14,7 +14,7 @@ import { softplus } from '../numeric/stable.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
-import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
+import { checkPair, type PairLoop, runPair } from './pointwise.js';
 
 const options = z.object({ reduction: reductionOption() });
 
@@ -33,7 +33,7 @@ const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx, gy) => {
   return sum;
 };
 
-export const logCoshLoss = defineLoss<typeof options.shape, PairPlan>({
+export const logCoshLoss = defineLoss({
   name: 'log_cosh_loss',
   aliases: [],
   summary: 'Logarithm of the hyperbolic cosine of the error: quadratic near 0, linear far away.',

@@ -19,7 +19,7 @@ import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/shape.js';
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { numberOption, reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
+import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -37,10 +37,19 @@ interface Plan {
 
 const NAMES = ['input1', 'input2', 'target'] as const;
 
-function check(args: Args, opts: Options): CheckResult<Plan> {
-  const s1 = (args.input1 as FloatTensor).shape;
-  const s2 = (args.input2 as FloatTensor).shape;
-  const st = (args.target as FloatTensor).shape;
+const ARGS = [
+  predictionArg('input1', 'First scores; same number of dimensions as input2 and target, broadcast with them.'),
+  predictionArg('input2', 'Second scores; same number of dimensions as input1 and target, broadcast with them.'),
+  targetArg('target', 'Desired order: 1 when input1 should rank higher, -1 when input2 should (any real is used).'),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
+function check(args: LossArgs, opts: Options): CheckResult<Plan> {
+  const s1 = args.input1.shape;
+  const s2 = args.input2.shape;
+  const st = args.target.shape;
   const all = `input1 ${showShape(s1)}, input2 ${showShape(s2)}, target ${showShape(st)}`;
   if (s2.length !== s1.length || st.length !== s1.length) {
     return refuse(
@@ -111,18 +120,14 @@ function loop(
   return sum;
 }
 
-export const marginRankingLoss = defineLoss<typeof options.shape, Plan>({
+export const marginRankingLoss = defineLoss({
   name: 'margin_ranking_loss',
   aliases: [],
   summary: 'Hinge on the ordered difference of two scores.',
   formula: 'L = max(0, -y (x1 - x2) + margin)',
   latex: '\\ell = \\max\\bigl(0,\\ -y\\,(x_1 - x_2) + \\text{margin}\\bigr)',
   reference: 'torch.nn.functional.margin_ranking_loss (PyTorch 1.13)',
-  args: [
-    predictionArg('input1', 'First scores; same number of dimensions as input2 and target, broadcast with them.'),
-    predictionArg('input2', 'Second scores; same number of dimensions as input1 and target, broadcast with them.'),
-    targetArg('target', 'Desired order: 1 when input1 should rank higher, -1 when input2 should (any real is used).'),
-  ],
+  args: ARGS,
   options,
   example: {
     input1: [
@@ -142,7 +147,7 @@ export const marginRankingLoss = defineLoss<typeof options.shape, Plan>({
   compute: (args, opts, plan, grad, alloc) => {
     const { shape } = plan;
     const n = numel(shape);
-    const t = NAMES.map((name) => args[name] as FloatTensor);
+    const t = NAMES.map((name) => args[name]);
     const [t1, t2, ty] = t as [FloatTensor, FloatTensor, FloatTensor];
     const x1 = expandTo(t1.data, t1.shape, shape, alloc);
     const x2 = expandTo(t2.data, t2.shape, shape, alloc);
@@ -168,7 +173,7 @@ export const marginRankingLoss = defineLoss<typeof options.shape, Plan>({
     const grads: Record<string, FloatArray> = {};
     for (let k = 0; k < NAMES.length; k++) {
       const b = buf[k];
-      const tk = t[k] as FloatTensor;
+      const tk = t[k]!;
       if (b) grads[NAMES[k] as string] = sumTo(b, shape, tk.shape, alloc);
     }
     return { loss: out ?? reduced(opts.reduction, sum, n), grads };

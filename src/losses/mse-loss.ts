@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
-import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
+import { checkPair, type PairLoop, runPair } from './pointwise.js';
 
 const options = z.object({ reduction: reductionOption() });
 
@@ -34,7 +34,7 @@ const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx, gy) => {
   return sum;
 };
 
-export const mseLoss = defineLoss<typeof options.shape, PairPlan>({
+export const mseLoss = defineLoss({
   name: 'mse_loss',
   aliases: ['mse', 'l2'],
   summary: 'Mean squared error.',

@@ -11,9 +11,9 @@
 // C values, and an empty batch reduces to NaN (mean) or 0 (sum) instead of PyTorch's garbage.
 
 import { z } from 'zod';
-import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { numberOption, reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg, weightArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -46,7 +46,7 @@ function inputLayoutError(shape: readonly number[]): string | null {
   return `${OP}: expected non-empty vector or matrix with optional 0-dim batch size, got input shape ${JSON.stringify(shape)}`;
 }
 
-export const multiMarginLoss = defineLoss<typeof options.shape, Plan>({
+export const multiMarginLoss = defineLoss({
   name: OP,
   aliases: [],
   summary: 'Multi-class hinge loss.',
@@ -66,10 +66,10 @@ export const multiMarginLoss = defineLoss<typeof options.shape, Plan>({
     ],
     target: [2, 0],
   },
-  check: (args, opts) => {
-    const input = args.input as FloatTensor;
-    const target = args.target as IntTensor;
-    const weight = args.weight as FloatTensor | undefined;
+  check: (args, opts): CheckResult<Plan> => {
+    const input = args.input;
+    const target = args.target;
+    const weight = args.weight;
     if (weight !== undefined && weight.shape.length !== 1) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -111,9 +111,9 @@ export const multiMarginLoss = defineLoss<typeof options.shape, Plan>({
     return { ok: true, lossShape: none && target.shape.length === 1 ? [nframe] : [], plan: { nframe, C } };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const x = (args.input as FloatTensor).data;
-    const target = (args.target as IntTensor).data;
-    const weight = args.weight as FloatTensor | undefined;
+    const x = args.input.data;
+    const target = args.target.data;
+    const weight = args.weight;
     const w = weight === undefined ? null : weight.data;
     const { nframe, C } = plan;
     const { p, margin } = opts;

@@ -13,9 +13,9 @@
 // batch reduces to NaN (mean) or 0 (sum).
 
 import { z } from 'zod';
-import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -44,7 +44,7 @@ function labelSet(target: Int32Array, row: number, C: number, isTarget: Uint8Arr
   return len;
 }
 
-export const multilabelMarginLoss = defineLoss<typeof options.shape, Plan>({
+export const multilabelMarginLoss = defineLoss({
   name: OP,
   aliases: [],
   summary: 'Multi-label hinge loss.',
@@ -63,9 +63,9 @@ export const multilabelMarginLoss = defineLoss<typeof options.shape, Plan>({
     input: [[0.1, 0.2, 0.4, 0.8]],
     target: [[3, 0, -1, 1]],
   },
-  check: (args, opts) => {
-    const input = args.input as FloatTensor;
-    const target = args.target as IntTensor;
+  check: (args, opts): CheckResult<Plan> => {
+    const input = args.input;
+    const target = args.target;
     const r = input.shape.length;
     const shown = `input shape ${JSON.stringify(input.shape)}`;
     if (!(r === 0 || (r === 1 && input.shape[0] !== 0) || (r === 2 && input.shape[1] !== 0))) {
@@ -108,8 +108,8 @@ export const multilabelMarginLoss = defineLoss<typeof options.shape, Plan>({
     };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const x = (args.input as FloatTensor).data;
-    const target = (args.target as IntTensor).data;
+    const x = args.input.data;
+    const target = args.target.data;
     const { nframe, C } = plan;
     const none = opts.reduction === 'none';
     const out = none ? alloc(nframe) : null;

@@ -20,7 +20,7 @@ import { broadcastShapes, expandTo, numel, sameShape, showShape, sumTo } from '.
 import { logSigmoid, sigmoid } from '../numeric/stable.js';
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg, weightArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -108,18 +108,20 @@ function pairGrads(
   }
 }
 
-export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
+const ARGS = [
+  predictionArg('input', 'Logits with classes on the last axis: (C), (N, C) or (N, ..., C).'),
+  targetArg('target', 'Per-class targets (usually 0/1, soft targets allowed); broadcasts with input.'),
+  weightArg('Per-class weights, usually (C); broadcasts with input.', true),
+] as const;
+
+export const multilabelSoftMarginLoss = defineLoss({
   name: OP,
   aliases: [],
   summary: 'Per-class logistic loss averaged over classes.',
   formula: 'L = -(1/C) sum_c w_c (y_c logsigmoid(x_c) + (1 - y_c) logsigmoid(-x_c))',
   latex: '\\ell = -\\frac{1}{C}\\sum_c w_c \\left( y_c \\log\\sigma(x_c) + (1 - y_c) \\log\\sigma(-x_c) \\right)',
   reference: 'torch.nn.functional.multilabel_soft_margin_loss (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Logits with classes on the last axis: (C), (N, C) or (N, ..., C).'),
-    targetArg('target', 'Per-class targets (usually 0/1, soft targets allowed); broadcasts with input.'),
-    weightArg('Per-class weights, usually (C); broadcasts with input.', true),
-  ],
+  args: ARGS,
   options,
   example: {
     input: [
@@ -131,10 +133,10 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
       [0, 1, 1],
     ],
   },
-  check: (args, opts) => {
-    const input = args.input as FloatTensor;
-    const target = args.target as FloatTensor;
-    const weight = args.weight as FloatTensor | undefined;
+  check: (args, opts): CheckResult<Plan> => {
+    const input = args.input;
+    const target = args.target;
+    const weight = args.weight;
     if (input.shape.length === 0) {
       return refuse('LOSSD_SHAPE_MISMATCH', '/input', `${OP}: input must have a class axis, got shape []`);
     }
@@ -170,9 +172,9 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
     };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const input = args.input as FloatTensor;
-    const target = args.target as FloatTensor;
-    const weight = args.weight as FloatTensor | undefined;
+    const input = args.input;
+    const target = args.target;
+    const weight = args.weight;
     const { shape, outer, K, inner, C } = plan;
     const n = numel(shape);
     const S = outer * inner;
@@ -221,7 +223,7 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
       const ga = xBroadcast ? new Float64Array(n) : null;
       const gb = xBroadcast ? new Float64Array(n) : null;
       const gy = wantY && !weighted ? gradBuffer(n, target.shape, shape, alloc) : null;
-      const gw = wantW ? gradBuffer(n, (weight as FloatTensor).shape, shape, alloc) : null;
+      const gw = wantW ? gradBuffer(n, weight!.shape, shape, alloc) : null;
       const G = none ? 1 : upstream(opts.reduction, grad.g, S);
       const gamma = none ? grad.gamma : null;
       for (let o = 0; o < outer; o++) {
@@ -257,7 +259,7 @@ export const multilabelSoftMarginLoss = defineLoss<typeof options.shape, Plan>({
         grads.input = gi;
       }
       if (gy !== null) grads.target = sumTo(gy, shape, target.shape, alloc);
-      if (gw !== null) grads.weight = sumTo(gw, shape, (weight as FloatTensor).shape, alloc);
+      if (gw !== null) grads.weight = sumTo(gw, shape, weight!.shape, alloc);
       if (gu !== null)
         pairGrads(input, target, plan.pair, sumTo(gu, shape, plan.pair, f64), wantX, wantY, grads, alloc);
     }

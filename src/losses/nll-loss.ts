@@ -15,9 +15,9 @@
 // PyTorch computes as nll_loss on a log-softmax.
 
 import { z } from 'zod';
-import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { integerOption, reductionOption } from '../registry/options.js';
-import { type Args, defineLoss, type KernelResult } from '../registry/types.js';
+import { type ArgsOf, defineLoss, type KernelResult } from '../registry/types.js';
 import { indexArg, predictionArg, weightArg } from './args.js';
 import { type ClassIndexPlan, checkClassIndex } from './check.js';
 
@@ -28,15 +28,24 @@ const options = z.object({
 
 type Options = z.output<typeof options>;
 
+const ARGS = [
+  predictionArg('input', 'Log-probabilities (any real scores are accepted): (C), (N, C) or (N, C, d1, ..., dk).'),
+  indexArg('target', 'Class indices in [0, C) or ignore_index: () for (C), (N) for (N, C), (N, d1, ..., dk).'),
+  weightArg('Optional weight of each class, 1-D with C elements (not differentiable).'),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
 function compute(
-  args: Args,
+  args: LossArgs,
   opts: Options,
   plan: ClassIndexPlan,
   grad: { wrt: readonly string[]; g: number; gamma: FloatArray | null },
   alloc: (n: number) => FloatArray,
 ): KernelResult {
-  const x = (args.input as FloatTensor).data;
-  const w = (args.weight as FloatTensor | undefined)?.data ?? null;
+  const x = args.input.data;
+  const w = args.weight?.data ?? null;
   const { N, C, inner } = plan.layout;
   const cls = plan.classes;
   const M = cls.length;
@@ -79,7 +88,7 @@ function compute(
   return { loss, grads: gi === null ? {} : { input: gi } };
 }
 
-export const nllLoss = defineLoss<typeof options.shape, ClassIndexPlan>({
+export const nllLoss = defineLoss({
   name: 'nll_loss',
   aliases: [],
   summary: 'Negative log likelihood of the target class.',
@@ -87,11 +96,7 @@ export const nllLoss = defineLoss<typeof options.shape, ClassIndexPlan>({
   latex:
     '\\ell_i = -w_{y_i}\\, x_{i, y_i}\\,[y_i \\neq \\text{ignore\\_index}],\\quad \\text{mean} = \\frac{\\sum_i \\ell_i}{\\sum_i w_{y_i} [y_i \\neq \\text{ignore\\_index}]}',
   reference: 'torch.nn.functional.nll_loss (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Log-probabilities (any real scores are accepted): (C), (N, C) or (N, C, d1, ..., dk).'),
-    indexArg('target', 'Class indices in [0, C) or ignore_index: () for (C), (N) for (N, C), (N, d1, ..., dk).'),
-    weightArg('Optional weight of each class, 1-D with C elements (not differentiable).'),
-  ],
+  args: ARGS,
   options,
   example: {
     input: [

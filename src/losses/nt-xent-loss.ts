@@ -20,9 +20,9 @@ import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
 import { logSoftmaxStrided } from '../numeric/stable.js';
-import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -45,7 +45,7 @@ interface Plan {
 /** F.normalize's clamp on the row norm. */
 const NORM_EPS = 1e-12;
 
-export const ntXentLoss = defineLoss<typeof options.shape, Plan>({
+export const ntXentLoss = defineLoss({
   name: 'nt_xent_loss',
   aliases: [],
   summary: 'SimCLR contrastive loss: each row must find its other view among the batch.',
@@ -65,8 +65,8 @@ export const ntXentLoss = defineLoss<typeof options.shape, Plan>({
       [0.2, 0.9, 0.3],
     ],
   },
-  check: (args, opts) => {
-    const x = args.input as FloatTensor;
+  check: (args, opts): CheckResult<Plan> => {
+    const x = args.input;
     const message = `input must be (2N, D) with N >= 1 (rows i and i + N are the two views), got ${showShape(x.shape)}`;
     if (x.shape.length !== 2) {
       return refuse('LOSSD_SHAPE_MISMATCH', '/input', message);
@@ -78,7 +78,7 @@ export const ntXentLoss = defineLoss<typeof options.shape, Plan>({
     return { ok: true, lossShape: opts.reduction === 'none' ? [R] : [], plan: { R, D: x.shape[1]! } };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const xs = (args.input as FloatTensor).data;
+    const xs = args.input.data;
     const { R, D } = plan;
     const half = R / 2;
     const tau = opts.temperature;

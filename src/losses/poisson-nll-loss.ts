@@ -26,9 +26,9 @@
 
 import { z } from 'zod';
 import { expandTo } from '../numeric/shape.js';
-import type { Alloc, FloatTensor } from '../numeric/tensor.js';
+import type { Alloc } from '../numeric/tensor.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
+import { type ArgsOf, type CheckResult, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 import { broadcastStreams, checkPair, isBroadcastGrad, type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
@@ -77,7 +77,15 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { log_input, fu
   return sum;
 };
 
-function check(args: Args, opts: Options): CheckResult<PairPlan> {
+const ARGS = [
+  predictionArg('input', 'Log-rates (or rates when log_input is false), any shape that broadcasts with target.'),
+  targetArg('target', 'Observed counts, any shape that broadcasts with input (values are not checked).'),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
+function check(args: LossArgs, opts: Options): CheckResult<PairPlan> {
   const r = checkPair(args, opts.reduction);
   if (r.ok) return r;
   return { ...r, issues: r.issues.map((issue) => ({ ...issue, message: `poisson_nll_loss: ${issue.message}` })) };
@@ -96,14 +104,14 @@ function stirlingGrad(S: number, y: number): number {
  */
 function broadcastGrad(
   name: 'input' | 'target',
-  args: Args,
+  args: LossArgs,
   opts: Options,
   plan: PairPlan,
   grad: GradRequest,
   alloc: Alloc,
 ) {
-  const xt = args.input as FloatTensor;
-  const yt = args.target as FloatTensor;
+  const xt = args.input;
+  const yt = args.target;
   const own = name === 'input' ? xt : yt;
   const x = expandTo(xt.data, xt.shape, plan.shape, alloc);
   const y = expandTo(yt.data, yt.shape, plan.shape, alloc);
@@ -126,7 +134,7 @@ function broadcastGrad(
   return out;
 }
 
-function compute(args: Args, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc): KernelResult {
+function compute(args: LossArgs, opts: Options, plan: PairPlan, grad: GradRequest, alloc: Alloc): KernelResult {
   const special = (['input', 'target'] as const).filter((a) => isBroadcastGrad(args, a, plan, grad));
   if (special.length === 0) return runPair(loop, args, opts, plan, grad, alloc);
   const rest = runPair(
@@ -142,7 +150,7 @@ function compute(args: Args, opts: Options, plan: PairPlan, grad: GradRequest, a
   return { ...rest, grads };
 }
 
-export const poissonNllLoss = defineLoss<typeof options.shape, PairPlan>({
+export const poissonNllLoss = defineLoss({
   name: 'poisson_nll_loss',
   aliases: [],
   summary: 'Poisson negative log likelihood.',
@@ -150,10 +158,7 @@ export const poissonNllLoss = defineLoss<typeof options.shape, PairPlan>({
   latex:
     '\\ell = \\begin{cases} e^{x} - y\\,x & \\text{log\\_input} \\\\ x - y \\log(x + \\varepsilon) & \\text{otherwise} \\end{cases} \\;+\\; [\\text{full},\\ y > 1]\\,\\bigl(y \\log y - y + \\tfrac12 \\log(2\\pi y)\\bigr)',
   reference: 'torch.nn.functional.poisson_nll_loss (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Log-rates (or rates when log_input is false), any shape that broadcasts with target.'),
-    targetArg('target', 'Observed counts, any shape that broadcasts with input (values are not checked).'),
-  ],
+  args: ARGS,
   options,
   example: {
     input: [

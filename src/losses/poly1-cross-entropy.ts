@@ -18,9 +18,9 @@ import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
 import { rowMax, shiftedExp } from '../numeric/stable.js';
-import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss, type Issue } from '../registry/types.js';
+import { type CheckResult, defineLoss, type Issue } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { MAX_ISSUES, refuse } from './check.js';
 
@@ -45,7 +45,7 @@ interface Plan {
   readonly C: number;
 }
 
-export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
+export const poly1CrossEntropy = defineLoss({
   name: 'poly1_cross_entropy',
   aliases: [],
   summary: 'Poly-1 loss: cross-entropy plus epsilon (1 - p_t).',
@@ -65,9 +65,9 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
     ],
     target: [0, 2],
   },
-  check: (args, opts) => {
-    const input = args.input as FloatTensor;
-    const target = args.target as IntTensor;
+  check: (args, opts): CheckResult<Plan> => {
+    const input = args.input;
+    const target = args.target;
     const rank = input.shape.length;
     const C = rank >= 1 ? input.shape[rank - 1]! : 0;
     if ((rank !== 1 && rank !== 2) || C < 1) {
@@ -100,8 +100,8 @@ export const poly1CrossEntropy = defineLoss<typeof options.shape, Plan>({
     return { ok: true, lossShape: opts.reduction === 'none' ? want : [], plan: { N, C } };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const zs = (args.input as FloatTensor).data;
-    const ys = (args.target as IntTensor).data;
+    const zs = args.input.data;
+    const ys = args.target.data;
     const { N, C } = plan;
     const ls = opts.label_smoothing;
     const smoothing = ls > 0;

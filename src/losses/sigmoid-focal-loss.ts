@@ -17,9 +17,9 @@ import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { sameShape, showShape } from '../numeric/shape.js';
 import { sigmoid } from '../numeric/stable.js';
-import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -41,7 +41,7 @@ interface Plan {
   readonly n: number;
 }
 
-export const sigmoidFocalLoss = defineLoss<typeof options.shape, Plan>({
+export const sigmoidFocalLoss = defineLoss({
   name: 'sigmoid_focal_loss',
   aliases: [],
   summary: 'Focal loss on logits (RetinaNet): cross-entropy down-weighted on easy examples.',
@@ -65,9 +65,9 @@ export const sigmoidFocalLoss = defineLoss<typeof options.shape, Plan>({
       [0, 1, 1],
     ],
   },
-  check: (args, opts) => {
-    const x = args.inputs as FloatTensor;
-    const t = args.targets as FloatTensor;
+  check: (args, opts): CheckResult<Plan> => {
+    const x = args.inputs;
+    const t = args.targets;
     if (!sameShape(x.shape, t.shape)) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -78,8 +78,8 @@ export const sigmoidFocalLoss = defineLoss<typeof options.shape, Plan>({
     return { ok: true, lossShape: opts.reduction === 'none' ? x.shape : [], plan: { n: x.data.length } };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const xs = (args.inputs as FloatTensor).data;
-    const ts = (args.targets as FloatTensor).data;
+    const xs = args.inputs.data;
+    const ts = args.targets.data;
     const { n } = plan;
     const { alpha, gamma } = opts;
     const weighted = alpha >= 0;

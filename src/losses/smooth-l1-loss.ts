@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
-import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
+import { checkPair, type PairLoop, runPair } from './pointwise.js';
 
 const options = z.object({
   reduction: reductionOption(),
@@ -68,7 +68,7 @@ const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { beta }) => {
   return sum;
 };
 
-export const smoothL1Loss = defineLoss<typeof options.shape, PairPlan>({
+export const smoothL1Loss = defineLoss({
   name: 'smooth_l1_loss',
   aliases: [],
   summary: 'Quadratic below beta, absolute above.',

@@ -12,9 +12,8 @@
 import { z } from 'zod';
 import { broadcastsInto } from '../numeric/broadcast-into.js';
 import { showShape } from '../numeric/shape.js';
-import type { FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { type Args, type CheckResult, defineLoss } from '../registry/types.js';
+import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
 import { constantArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 import { type PairLoop, type PairPlan, runPair } from './pointwise.js';
@@ -37,9 +36,17 @@ const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx) => {
   return sum;
 };
 
-function check(args: Args, opts: Options): CheckResult<PairPlan> {
-  const si = (args.input as FloatTensor).shape;
-  const st = (args.target as FloatTensor).shape;
+const ARGS = [
+  predictionArg('input', 'Scores, any shape.'),
+  constantArg('target', 'Labels, typically 1 or -1 (any real is used); broadcast to input shape without enlarging it.'),
+] as const;
+
+/** The decoded arguments, typed from ARGS. */
+type LossArgs = ArgsOf<typeof ARGS>;
+
+function check(args: LossArgs, opts: Options): CheckResult<PairPlan> {
+  const si = args.input.shape;
+  const st = args.target.shape;
   if (!broadcastsInto(st, si)) {
     return refuse(
       'LOSSD_SHAPE_MISMATCH',
@@ -50,20 +57,14 @@ function check(args: Args, opts: Options): CheckResult<PairPlan> {
   return { ok: true, lossShape: opts.reduction === 'none' ? si : [], plan: { shape: si } };
 }
 
-export const softMarginLoss = defineLoss<typeof options.shape, PairPlan>({
+export const softMarginLoss = defineLoss({
   name: 'soft_margin_loss',
   aliases: [],
   summary: 'Two-class logistic loss.',
   formula: 'L = log(1 + exp(-y x))',
   latex: '\\ell = \\log\\bigl(1 + e^{-y\\,x}\\bigr)',
   reference: 'torch.nn.functional.soft_margin_loss (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Scores, any shape.'),
-    constantArg(
-      'target',
-      'Labels, typically 1 or -1 (any real is used); broadcast to input shape without enlarging it.',
-    ),
-  ],
+  args: ARGS,
   options,
   example: {
     input: [

@@ -18,7 +18,7 @@ import { upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/shape.js';
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
-import { type ArgSpec, defineLoss } from '../registry/types.js';
+import { type ArgSpec, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -133,13 +133,13 @@ function accumulate(
   for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + sign * s[i]!;
 }
 
-function differentiableArg(name: string, description: string): ArgSpec {
+function differentiableArg<N extends string>(name: N, description: string): ArgSpec<N, 'float', true> {
   return { ...predictionArg(name, description), differentiableWhen: 'p != 0' };
 }
 
 const NO_GRADIENT = `${OP} with p = 0 has no gradient (PyTorch returns none); use grad_wrt: [] for the loss`;
 
-export const tripletMarginLoss = defineLoss<typeof options.shape, Plan>({
+export const tripletMarginLoss = defineLoss({
   name: OP,
   aliases: [],
   summary: 'Triplet loss on p-norm distances.',
@@ -167,10 +167,10 @@ export const tripletMarginLoss = defineLoss<typeof options.shape, Plan>({
       [0.1, 0.5, 0.7],
     ],
   },
-  check: (args, opts) => {
-    const a = args.anchor as FloatTensor;
-    const pos = args.positive as FloatTensor;
-    const neg = args.negative as FloatTensor;
+  check: (args, opts): CheckResult<Plan> => {
+    const a = args.anchor;
+    const pos = args.positive;
+    const neg = args.negative;
     const ranks = `${a.shape.length}D, ${pos.shape.length}D and ${neg.shape.length}D`;
     if (pos.shape.length !== a.shape.length) {
       return refuse('LOSSD_SHAPE_MISMATCH', '/positive', `${OP}: all inputs should have the same rank, got ${ranks}`);
@@ -206,9 +206,9 @@ export const tripletMarginLoss = defineLoss<typeof options.shape, Plan>({
     };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const a = args.anchor as FloatTensor;
-    const pos = args.positive as FloatTensor;
-    const neg = args.negative as FloatTensor;
+    const a = args.anchor;
+    const pos = args.positive;
+    const neg = args.negative;
     const { margin, p, eps, reduction } = opts;
     const { out } = plan;
     const nOut = numel(out);

@@ -18,11 +18,11 @@ import type { Alloc, FloatArray, FloatTensor, IntTensor } from '../numeric/tenso
  */
 export type ArgKind = 'float' | 'int' | 'float-or-int';
 
-export interface ArgSpec {
+export interface ArgSpec<N extends string = string, K extends ArgKind = ArgKind, R extends boolean = boolean> {
   /** PyTorch's parameter name, also the JSON key. */
-  readonly name: string;
-  readonly kind: ArgKind;
-  readonly required: boolean;
+  readonly name: N;
+  readonly kind: K;
+  readonly required: R;
   /** PyTorch can differentiate this argument in at least one use. */
   readonly differentiable: boolean;
   /** Part of the default `grad_wrt` (the prediction arguments). */
@@ -63,7 +63,17 @@ export interface CheckSuccess<P> {
 export type CheckResult<P> = CheckSuccess<P> | CheckFailure;
 
 /** Decoded tensor arguments, by PyTorch name. Absent optional arguments are missing keys. */
-export type Args = Readonly<Record<string, FloatTensor | IntTensor>>;
+export type Args = Readonly<Record<string, FloatTensor | IntTensor | undefined>>;
+
+/** The decoded tensor of an argument of kind K (`float-or-int` is decoded as float). */
+export type TensorOf<K extends ArgKind> = K extends 'int' ? IntTensor : FloatTensor;
+
+/** A loss's own arguments, typed from its specs: required ones present, optional ones maybe. */
+export type ArgsOf<A extends readonly ArgSpec[]> = {
+  readonly [S in A[number] as S['name']]: S['required'] extends true
+    ? TensorOf<S['kind']>
+    : TensorOf<S['kind']> | undefined;
+};
 
 /** What the kernel is asked to produce besides the loss. */
 export interface GradRequest {
@@ -84,7 +94,11 @@ export interface KernelResult {
   readonly grads: Readonly<Record<string, FloatArray>>;
 }
 
-export interface LossDescriptor<O extends Record<string, unknown> = Record<string, unknown>, P = unknown> {
+export interface LossDescriptor<
+  O extends Record<string, unknown> = Record<string, unknown>,
+  P = unknown,
+  A extends Args = Args,
+> {
   /** `torch.nn.functional` name (or the reference's name beyond it). */
   readonly name: string;
   readonly aliases: readonly string[];
@@ -110,20 +124,27 @@ export interface LossDescriptor<O extends Record<string, unknown> = Record<strin
   /** Marker for the option type (never read at run time). */
   readonly __options?: O;
   /** Meta step: shapes, option ranges and values. The kernel may then assume valid input. */
-  check(args: Args, opts: O): CheckResult<P>;
-  /** Forward and backward together. */
-  compute(args: Args, opts: O, plan: P, grad: GradRequest, alloc: Alloc): KernelResult;
+  check(args: A, opts: O): CheckResult<P>;
+  /**
+   * Forward and backward together, on purpose: every request wants the loss and its
+   * gradients, and one pass shares what both need (differences, exponentials, row sums).
+   */
+  compute(args: A, opts: O, plan: P, grad: GradRequest, alloc: Alloc): KernelResult;
 }
 
-/** Builds a descriptor, inferring the option type from its Zod schema. */
-export function defineLoss<S extends z.ZodRawShape, P>(
-  d: Omit<LossDescriptor<z.output<z.ZodObject<S>>, P>, 'options' | '__options'> & {
+/**
+ * Builds a descriptor, inferring the option type from its Zod schema, the plan from `check`,
+ * and the type of `args` in `check` and `compute` from the argument specs.
+ */
+export function defineLoss<S extends z.ZodRawShape, P, const A extends readonly ArgSpec[]>(
+  d: Omit<LossDescriptor<z.output<z.ZodObject<S>>, P, ArgsOf<A>>, 'options' | '__options' | 'args'> & {
     readonly options: z.ZodObject<S>;
+    readonly args: A;
   },
-): LossDescriptor<z.output<z.ZodObject<S>>, P> {
-  return Object.freeze(d) as LossDescriptor<z.output<z.ZodObject<S>>, P>;
+): LossDescriptor<z.output<z.ZodObject<S>>, P, ArgsOf<A>> {
+  return Object.freeze(d) as LossDescriptor<z.output<z.ZodObject<S>>, P, ArgsOf<A>>;
 }
 
-/** Erases a descriptor's option and plan types so that descriptors can share one list. */
+/** Erases a descriptor's option, plan and argument types so that descriptors can share one list. */
 // biome-ignore lint/suspicious/noExplicitAny: descriptors are heterogeneous by design
-export type AnyLossDescriptor = LossDescriptor<any, any>;
+export type AnyLossDescriptor = LossDescriptor<any, any, any>;
