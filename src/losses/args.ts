@@ -44,3 +44,34 @@ export function weightArg(
     ...(differentiableWhen === undefined ? {} : { differentiableWhen }),
   };
 }
+
+// Example tensors (2 × 3) for the many descriptors whose arguments can take them: predictions
+// in (0, 1), and 0/1 labels. Each descriptor's `example` still names its own arguments.
+export const EXAMPLE_X = [
+  [0.3, 0.7, 0.2],
+  [0.6, 0.4, 0.9],
+];
+export const EXAMPLE_X2 = [
+  [0.5, 0.1, 0.8],
+  [0.2, 0.9, 0.3],
+];
+export const EXAMPLE_X3 = [
+  [0.9, 0.3, 0.6],
+  [0.1, 0.5, 0.7],
+];
+export const EXAMPLE_LABELS = [
+  [1, 0, 1],
+  [0, 1, 1],
+];
+
+/** The example of a class-index loss: logits of 2 samples over 3 classes, and their classes. */
+export const CLASS_INDEX_EXAMPLE = {
+  input: [
+    [2, 0.5, -1],
+    [0.1, 0.2, 0.3],
+  ],
+  target: [0, 2],
+};
+
+/** The example of a loss of an `input` prediction and a `target`. */
+export const PAIR_EXAMPLE = { input: EXAMPLE_X, target: EXAMPLE_LABELS };

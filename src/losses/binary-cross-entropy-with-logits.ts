@@ -22,7 +22,7 @@ import { logSigmoid, sigmoid } from '../numeric/stable.js';
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
-import { optionalConstantArg, predictionArg, targetArg, weightArg } from './args.js';
+import { optionalConstantArg, PAIR_EXAMPLE, predictionArg, targetArg, weightArg } from './args.js';
 import { checkBroadcastsIntoInput, refuse } from './check.js';
 
 const options = z.object({ reduction: reductionOption() });
@@ -79,16 +79,7 @@ export const binaryCrossEntropyWithLogits = defineLoss({
   reference: 'torch.nn.functional.binary_cross_entropy_with_logits (PyTorch 1.13)',
   args: ARGS,
   options,
-  example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
-  },
+  example: PAIR_EXAMPLE,
   check,
   compute: (args, opts, plan, grad, alloc) => {
     const { shape } = plan;

@@ -20,7 +20,7 @@ import { expandTo, numel, sameShape, showShape } from '../numeric/shape.js';
 import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
-import { predictionArg, targetArg, weightArg } from './args.js';
+import { PAIR_EXAMPLE, predictionArg, targetArg, weightArg } from './args.js';
 import { checkBroadcastsIntoInput, refuse } from './check.js';
 
 /** The float32 constant 1e-12 as a double (LOSSES.md §11). */
@@ -79,16 +79,7 @@ export const binaryCrossEntropy = defineLoss({
   reference: 'torch.nn.functional.binary_cross_entropy (PyTorch 1.13)',
   args: ARGS,
   options,
-  example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
-  },
+  example: PAIR_EXAMPLE,
   check,
   compute: (args, opts, plan, grad, alloc) => {
     const { shape } = plan;

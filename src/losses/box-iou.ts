@@ -18,7 +18,15 @@ import { reduced, upstream } from '../numeric/reduce.js';
 import { sameShape, showShape } from '../numeric/shape.js';
 import type { Alloc, FloatArray, Reduction } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import type { ArgsOf, CheckResult, GradRequest, Issue, KernelResult } from '../registry/types.js';
+import {
+  type AnyLossDescriptor,
+  type ArgsOf,
+  type CheckResult,
+  defineLoss,
+  type GradRequest,
+  type Issue,
+  type KernelResult,
+} from '../registry/types.js';
 import { predictionArg } from './args.js';
 import { MAX_ISSUES, refuse } from './check.js';
 
@@ -356,4 +364,33 @@ export function runBoxes(
   // torchvision: `loss.mean() if loss.numel() > 0 else 0.0 * loss.sum()`
   const loss = out ?? (opts.reduction === 'mean' && n === 0 ? 0 : reduced(opts.reduction, sum, n));
   return { loss, grads };
+}
+
+/** Two pairs of overlapping boxes, one pair of one aspect ratio and one of two. */
+export const BOX_EXAMPLE = {
+  boxes1: [
+    [0, 0, 2, 2],
+    [1, 1, 3, 4],
+  ],
+  boxes2: [
+    [1, 1, 3, 3],
+    [0, 1, 2, 3],
+  ],
+};
+
+/** What a box loss says of itself; the rest of its descriptor is shared (defineBoxLoss). */
+type BoxLossWords = Pick<
+  AnyLossDescriptor,
+  'name' | 'aliases' | 'summary' | 'formula' | 'latex' | 'reference' | 'example'
+>;
+
+/** The descriptor of one box loss: its own words and example, the shared args, options, check and kernel. */
+export function defineBoxLoss(kind: BoxLossKind, words: BoxLossWords) {
+  return defineLoss({
+    ...words,
+    args: boxArgs(),
+    options: boxOptions(),
+    check: (args, opts) => checkBoxes(args, opts.reduction),
+    compute: (args, opts, plan, grad, alloc) => runBoxes(kind, args, opts, plan, grad, alloc),
+  });
 }

@@ -8,12 +8,9 @@
 // and distance terms always use 1e-7 and `eps` only reaches `a`; lossd follows torchvision.
 // w / h divides by the height: a zero-height box has a NaN gradient, a point box a NaN loss.
 
-import { defineLoss } from '../registry/types.js';
-import { boxArgs, boxOptions, checkBoxes, runBoxes } from './box-iou.js';
+import { defineBoxLoss } from './box-iou.js';
 
-const options = boxOptions();
-
-export const completeBoxIouLoss = defineLoss({
+export const completeBoxIouLoss = defineBoxLoss('ciou', {
   name: 'complete_box_iou_loss',
   aliases: [],
   summary: 'Complete IoU loss between pairs of boxes (x1, y1, x2, y2).',
@@ -22,8 +19,6 @@ export const completeBoxIouLoss = defineLoss({
   latex:
     '\\ell = 1 - \\mathrm{IoU} + \\frac{\\rho^2}{c^2 + 10^{-7}} + \\alpha v,\\quad v = \\frac{4}{\\pi^2}\\left(\\arctan\\frac{w_2}{h_2} - \\arctan\\frac{w_1}{h_1}\\right)^2,\\quad \\alpha = \\operatorname{sg}\\!\\left[\\frac{v}{1 - \\mathrm{IoU} + v + \\epsilon}\\right]',
   reference: 'torchvision.ops.complete_box_iou_loss (torchvision 0.14.1); Zheng et al. 2020, arXiv:1911.08287',
-  args: boxArgs(),
-  options,
   // each pair of boxes has one aspect ratio (v = 0), where holding alpha constant as
   // torchvision does and the true derivative agree: a finite-difference check can judge it
   example: {
@@ -36,6 +31,4 @@ export const completeBoxIouLoss = defineLoss({
       [0, 1, 2, 4],
     ],
   },
-  check: (args, opts) => checkBoxes(args, opts.reduction),
-  compute: (args, opts, plan, grad, alloc) => runBoxes('ciou', args, opts, plan, grad, alloc),
 });

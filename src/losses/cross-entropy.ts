@@ -27,7 +27,7 @@ import { rowMax, shiftedExp } from '../numeric/stable.js';
 import type { Alloc, FloatArray, Reduction } from '../numeric/tensor.js';
 import { integerOption, reductionOption } from '../registry/options.js';
 import { type ArgsOf, type CheckResult, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
-import { predictionArg, weightArg } from './args.js';
+import { CLASS_INDEX_EXAMPLE, predictionArg, weightArg } from './args.js';
 import { checkClassIndex, checkClassWeight, refuse } from './check.js';
 
 const PROBS_ONLY = 'only with class-probability targets (float, same shape as input)';
@@ -278,13 +278,7 @@ export const crossEntropy = defineLoss({
   reference: 'torch.nn.functional.cross_entropy (PyTorch 1.13)',
   args: ARGS,
   options,
-  example: {
-    input: [
-      [2, 0.5, -1],
-      [0.1, 0.2, 0.3],
-    ],
-    target: [0, 2],
-  },
+  example: CLASS_INDEX_EXAMPLE,
   check: (args, opts): CheckResult<Plan> => {
     const input = args.input;
     const target = args.target;

@@ -7,30 +7,14 @@
 // converges faster than GIoU's area term. Geometry and the torch-exact backward live in
 // box-iou.ts.
 
-import { defineLoss } from '../registry/types.js';
-import { boxArgs, boxOptions, checkBoxes, runBoxes } from './box-iou.js';
+import { BOX_EXAMPLE, defineBoxLoss } from './box-iou.js';
 
-const options = boxOptions();
-
-export const distanceBoxIouLoss = defineLoss({
+export const distanceBoxIouLoss = defineBoxLoss('diou', {
   name: 'distance_box_iou_loss',
   aliases: [],
   summary: 'Distance IoU loss between pairs of boxes (x1, y1, x2, y2).',
   formula: 'L = 1 - I / (U + eps) + rho^2 / (c^2 + eps), rho the centre distance, c the enclosing diagonal',
   latex: '\\ell = 1 - \\frac{I}{U + \\epsilon} + \\frac{\\rho^2}{c^2 + \\epsilon}',
   reference: 'torchvision.ops.distance_box_iou_loss (torchvision 0.14.1); Zheng et al. 2020, arXiv:1911.08287',
-  args: boxArgs(),
-  options,
-  example: {
-    boxes1: [
-      [0, 0, 2, 2],
-      [1, 1, 3, 4],
-    ],
-    boxes2: [
-      [1, 1, 3, 3],
-      [0, 1, 2, 3],
-    ],
-  },
-  check: (args, opts) => checkBoxes(args, opts.reduction),
-  compute: (args, opts, plan, grad, alloc) => runBoxes('diou', args, opts, plan, grad, alloc),
+  example: BOX_EXAMPLE,
 });

@@ -21,7 +21,7 @@ import { broadcastShapes, expandTo, numel, sameShape, showShape, sumTo } from '.
 import type { FloatArray } from '../numeric/tensor.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
 import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
-import { predictionArg, targetArg } from './args.js';
+import { EXAMPLE_LABELS, EXAMPLE_X, predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 
 const options = z.object({
@@ -109,14 +109,8 @@ export const gaussianNllLoss = defineLoss({
   args: ARGS,
   options,
   example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
+    input: EXAMPLE_X,
+    target: EXAMPLE_LABELS,
     var: [
       [0.5, 1, 2],
       [1, 0.8, 1.5],

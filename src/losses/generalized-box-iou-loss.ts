@@ -6,12 +6,9 @@
 // (GIoU, Rezatofighi et al. 2019) keeps pulling them together. Geometry and the torch-exact
 // backward live in box-iou.ts.
 
-import { defineLoss } from '../registry/types.js';
-import { boxArgs, boxOptions, checkBoxes, runBoxes } from './box-iou.js';
+import { BOX_EXAMPLE, defineBoxLoss } from './box-iou.js';
 
-const options = boxOptions();
-
-export const generalizedBoxIouLoss = defineLoss({
+export const generalizedBoxIouLoss = defineBoxLoss('giou', {
   name: 'generalized_box_iou_loss',
   aliases: [],
   summary: 'Generalized IoU loss between pairs of boxes (x1, y1, x2, y2).',
@@ -19,18 +16,5 @@ export const generalizedBoxIouLoss = defineLoss({
   latex:
     '\\ell = 1 - \\frac{I}{U + \\epsilon} + \\frac{|C| - U}{|C| + \\epsilon},\\quad C \\text{ the smallest box enclosing both}',
   reference: 'torchvision.ops.generalized_box_iou_loss (torchvision 0.14.1); Rezatofighi et al. 2019, arXiv:1902.09630',
-  args: boxArgs(),
-  options,
-  example: {
-    boxes1: [
-      [0, 0, 2, 2],
-      [1, 1, 3, 4],
-    ],
-    boxes2: [
-      [1, 1, 3, 3],
-      [0, 1, 2, 3],
-    ],
-  },
-  check: (args, opts) => checkBoxes(args, opts.reduction),
-  compute: (args, opts, plan, grad, alloc) => runBoxes('giou', args, opts, plan, grad, alloc),
+  example: BOX_EXAMPLE,
 });

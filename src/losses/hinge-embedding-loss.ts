@@ -12,9 +12,9 @@
 
 import { z } from 'zod';
 import { numberOption, reductionOption } from '../registry/options.js';
-import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
-import { constantArg, predictionArg } from './args.js';
-import { checkPair, type PairLoop, type PairPlan, runPair } from './pointwise.js';
+import { defineLoss } from '../registry/types.js';
+import { constantArg, PAIR_EXAMPLE, predictionArg } from './args.js';
+import { checkNamedPair, type PairLoop, runPair } from './pointwise.js';
 
 const options = z.object({
   reduction: reductionOption(),
@@ -46,15 +46,6 @@ const ARGS = [
   constantArg('target', 'Labels 1 (similar) or -1 (dissimilar), any shape that broadcasts with input.'),
 ] as const;
 
-/** The decoded arguments, typed from ARGS. */
-type LossArgs = ArgsOf<typeof ARGS>;
-
-function check(args: LossArgs, opts: Options): CheckResult<PairPlan> {
-  const r = checkPair(args, opts.reduction);
-  if (r.ok) return r;
-  return { ...r, issues: r.issues.map((issue) => ({ ...issue, message: `hinge_embedding_loss: ${issue.message}` })) };
-}
-
 export const hingeEmbeddingLoss = defineLoss({
   name: 'hinge_embedding_loss',
   aliases: [],
@@ -64,16 +55,7 @@ export const hingeEmbeddingLoss = defineLoss({
   reference: 'torch.nn.functional.hinge_embedding_loss (PyTorch 1.13)',
   args: ARGS,
   options,
-  example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
-  },
-  check,
+  example: PAIR_EXAMPLE,
+  check: (args, opts) => checkNamedPair('hinge_embedding_loss', args, opts.reduction),
   compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
 });

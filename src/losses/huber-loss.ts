@@ -6,9 +6,7 @@
 
 import { z } from 'zod';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
-import { predictionArg, targetArg } from './args.js';
-import { checkPair, runPair } from './pointwise.js';
+import { definePairLoss } from './pointwise.js';
 import { quadraticLinearLoop } from './smooth-l1-loss.js';
 
 const options = z.object({
@@ -26,7 +24,7 @@ type Options = z.output<typeof options>;
 // (the note on quadraticLinearLoop says why not literally δ times its result).
 const loop = quadraticLinearLoop<Options>(({ delta }) => [delta, 1, delta]);
 
-export const huberLoss = defineLoss({
+export const huberLoss = definePairLoss(options, loop, {
   name: 'huber_loss',
   aliases: [],
   summary: 'Quadratic below delta, linear above.',
@@ -34,21 +32,4 @@ export const huberLoss = defineLoss({
   latex:
     '\\ell = \\begin{cases} 0.5\\,d^2 & |d| < \\delta \\\\ \\delta\\,(|d| - 0.5\\,\\delta) & \\text{otherwise} \\end{cases},\\quad d = x - y',
   reference: 'torch.nn.functional.huber_loss (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Predictions, any shape that broadcasts with target.'),
-    targetArg('target', 'Targets, any shape that broadcasts with input.'),
-  ],
-  options,
-  example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
-  },
-  check: (args, opts) => checkPair(args, opts.reduction),
-  compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
 });

@@ -12,9 +12,7 @@
 import { z } from 'zod';
 import { softplus } from '../numeric/stable.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
-import { predictionArg, targetArg } from './args.js';
-import { checkPair, type PairLoop, runPair } from './pointwise.js';
+import { definePairLoss, type PairLoop } from './pointwise.js';
 
 const options = z.object({ reduction: reductionOption() });
 
@@ -33,28 +31,11 @@ const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx, gy) => {
   return sum;
 };
 
-export const logCoshLoss = defineLoss({
+export const logCoshLoss = definePairLoss(options, loop, {
   name: 'log_cosh_loss',
   aliases: [],
   summary: 'Logarithm of the hyperbolic cosine of the error: quadratic near 0, linear far away.',
   formula: 'L = log(cosh(x - y)) = |d| + softplus(-2|d|) - log 2, d = x - y',
   latex: '\\ell = \\log\\cosh(x - y) = |d| + \\log\\left(1 + e^{-2|d|}\\right) - \\log 2,\\quad d = x - y',
   reference: 'Keras losses.log_cosh / optax.log_cosh (elementwise; reduction as torch.nn.functional.mse_loss)',
-  args: [
-    predictionArg('input', 'Predictions, any shape that broadcasts with target.'),
-    targetArg('target', 'Targets, any shape that broadcasts with input.'),
-  ],
-  options,
-  example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
-  },
-  check: (args, opts) => checkPair(args, opts.reduction),
-  compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
 });

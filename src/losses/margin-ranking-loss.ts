@@ -20,7 +20,7 @@ import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/s
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { numberOption, reductionOption } from '../registry/options.js';
 import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
-import { predictionArg, targetArg } from './args.js';
+import { EXAMPLE_X, EXAMPLE_X2, predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 
 const options = z.object({
@@ -130,14 +130,8 @@ export const marginRankingLoss = defineLoss({
   args: ARGS,
   options,
   example: {
-    input1: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    input2: [
-      [0.5, 0.1, 0.8],
-      [0.2, 0.9, 0.3],
-    ],
+    input1: EXAMPLE_X,
+    input2: EXAMPLE_X2,
     target: [
       [1, -1, 1],
       [-1, 1, 1],

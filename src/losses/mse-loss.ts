@@ -5,9 +5,7 @@
 
 import { z } from 'zod';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
-import { predictionArg, targetArg } from './args.js';
-import { checkPair, type PairLoop, runPair } from './pointwise.js';
+import { definePairLoss, type PairLoop } from './pointwise.js';
 
 const options = z.object({ reduction: reductionOption() });
 
@@ -34,28 +32,11 @@ const loop: PairLoop<unknown> = (x, y, n, G, gamma, out, gx, gy) => {
   return sum;
 };
 
-export const mseLoss = defineLoss({
+export const mseLoss = definePairLoss(options, loop, {
   name: 'mse_loss',
   aliases: ['mse', 'l2'],
   summary: 'Mean squared error.',
   formula: 'L = (x - y)^2',
   latex: '\\ell = (x - y)^2',
   reference: 'torch.nn.functional.mse_loss (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Predictions, any shape that broadcasts with target.'),
-    targetArg('target', 'Targets, any shape that broadcasts with input.'),
-  ],
-  options,
-  example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
-  },
-  check: (args, opts) => checkPair(args, opts.reduction),
-  compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
 });

@@ -21,7 +21,7 @@ import { logSigmoid, sigmoid } from '../numeric/stable.js';
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss } from '../registry/types.js';
-import { predictionArg, targetArg, weightArg } from './args.js';
+import { PAIR_EXAMPLE, predictionArg, targetArg, weightArg } from './args.js';
 import { refuse } from './check.js';
 
 const OP = 'multilabel_soft_margin_loss';
@@ -123,16 +123,7 @@ export const multilabelSoftMarginLoss = defineLoss({
   reference: 'torch.nn.functional.multilabel_soft_margin_loss (PyTorch 1.13)',
   args: ARGS,
   options,
-  example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
-  },
+  example: PAIR_EXAMPLE,
   check: (args, opts): CheckResult<Plan> => {
     const input = args.input;
     const target = args.target;

@@ -2,11 +2,20 @@
 // ways): shape check, broadcasting the operands, allocating outputs, reducing, and summing
 // broadcast gradients back to each argument's shape. The loss supplies only its loop.
 
+import type { z } from 'zod';
 import { allocFull } from '../numeric/alloc.js';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/shape.js';
 import type { Alloc, FloatArray, FloatTensor, Reduction } from '../numeric/tensor.js';
-import type { Args, CheckResult, GradRequest, KernelResult } from '../registry/types.js';
+import {
+  type AnyLossDescriptor,
+  type Args,
+  type CheckResult,
+  defineLoss,
+  type GradRequest,
+  type KernelResult,
+} from '../registry/types.js';
+import { PAIR_EXAMPLE, predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 
 export interface PairPlan {
@@ -44,6 +53,12 @@ export function checkPair(args: Args, reduction: Reduction, a = 'input', b = 'ta
     );
   }
   return { ok: true, lossShape: reduction === 'none' ? shape : [], plan: { shape } };
+}
+
+/** checkPair, with the loss's name in front of the message (PyTorch's wording for some losses). */
+export function checkNamedPair(op: string, args: Args, reduction: Reduction): CheckResult<PairPlan> {
+  const r = checkPair(args, reduction);
+  return r.ok ? r : { ...r, issues: r.issues.map((issue) => ({ ...issue, message: `${op}: ${issue.message}` })) };
 }
 
 /** Runs a pair loop with broadcasting, reduction and gradient unbroadcasting around it. */
@@ -105,4 +120,30 @@ export function broadcastStreams(
 /** Whether `name` is asked for and was broadcast to a larger shape (so its gradient is a sum). */
 export function isBroadcastGrad(args: Args, name: string, plan: PairPlan, grad: GradRequest): boolean {
   return grad.wrt.includes(name) && (args[name] as FloatTensor).data.length !== numel(plan.shape);
+}
+
+/** What a plain pair loss says of itself; the rest of its descriptor is shared (definePairLoss). */
+type PairLossWords = Pick<AnyLossDescriptor, 'name' | 'aliases' | 'summary' | 'formula' | 'latex' | 'reference'>;
+
+/**
+ * The descriptor of an elementwise loss of an `input` and a `target` that broadcast both ways,
+ * from its options and its loop: the arguments, example, check and kernel are the same for all.
+ */
+export function definePairLoss<S extends z.ZodRawShape>(
+  options: z.ZodObject<S>,
+  loop: PairLoop<z.output<z.ZodObject<S>>>,
+  words: PairLossWords,
+) {
+  type O = z.output<z.ZodObject<S>> & { reduction: Reduction };
+  return defineLoss({
+    ...words,
+    args: [
+      predictionArg('input', 'Predictions, any shape that broadcasts with target.'),
+      targetArg('target', 'Targets, any shape that broadcasts with input.'),
+    ],
+    options,
+    example: PAIR_EXAMPLE,
+    check: (args, opts) => checkPair(args, (opts as O).reduction),
+    compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts as O, plan, grad, alloc),
+  });
 }

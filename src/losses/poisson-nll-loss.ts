@@ -28,9 +28,16 @@ import { z } from 'zod';
 import { expandTo } from '../numeric/shape.js';
 import type { Alloc } from '../numeric/tensor.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
-import { type ArgsOf, type CheckResult, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
-import { predictionArg, targetArg } from './args.js';
-import { broadcastStreams, checkPair, isBroadcastGrad, type PairLoop, type PairPlan, runPair } from './pointwise.js';
+import { type ArgsOf, defineLoss, type GradRequest, type KernelResult } from '../registry/types.js';
+import { PAIR_EXAMPLE, predictionArg, targetArg } from './args.js';
+import {
+  broadcastStreams,
+  checkNamedPair,
+  isBroadcastGrad,
+  type PairLoop,
+  type PairPlan,
+  runPair,
+} from './pointwise.js';
 
 const options = z.object({
   reduction: reductionOption(),
@@ -84,12 +91,6 @@ const ARGS = [
 
 /** The decoded arguments, typed from ARGS. */
 type LossArgs = ArgsOf<typeof ARGS>;
-
-function check(args: LossArgs, opts: Options): CheckResult<PairPlan> {
-  const r = checkPair(args, opts.reduction);
-  if (r.ok) return r;
-  return { ...r, issues: r.issues.map((issue) => ({ ...issue, message: `poisson_nll_loss: ${issue.message}` })) };
-}
 
 // The Stirling term's contribution to the target gradient, for the upstream factor S that
 // reaches it (0 where the mask y <= 1 holds; a NaN target is not masked).
@@ -160,16 +161,7 @@ export const poissonNllLoss = defineLoss({
   reference: 'torch.nn.functional.poisson_nll_loss (PyTorch 1.13)',
   args: ARGS,
   options,
-  example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
-  },
-  check,
+  example: PAIR_EXAMPLE,
+  check: (args, opts) => checkNamedPair('poisson_nll_loss', args, opts.reduction),
   compute,
 });

@@ -21,7 +21,7 @@ import { rowMax, shiftedExp } from '../numeric/stable.js';
 import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss, type Issue } from '../registry/types.js';
-import { indexArg, predictionArg } from './args.js';
+import { CLASS_INDEX_EXAMPLE, indexArg, predictionArg } from './args.js';
 import { MAX_ISSUES, refuse } from './check.js';
 
 const options = z.object({
@@ -58,13 +58,7 @@ export const poly1CrossEntropy = defineLoss({
     indexArg('target', 'Class indices in [0, C), shape (N,) or ().'),
   ],
   options,
-  example: {
-    input: [
-      [2, 0.5, -1],
-      [0.1, 0.2, 0.3],
-    ],
-    target: [0, 2],
-  },
+  example: CLASS_INDEX_EXAMPLE,
   check: (args, opts): CheckResult<Plan> => {
     const input = args.input;
     const target = args.target;

@@ -20,7 +20,7 @@ import { sigmoid } from '../numeric/stable.js';
 import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss } from '../registry/types.js';
-import { predictionArg, targetArg } from './args.js';
+import { EXAMPLE_LABELS, EXAMPLE_X, predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 
 const options = z.object({
@@ -56,14 +56,8 @@ export const sigmoidFocalLoss = defineLoss({
   ],
   options,
   example: {
-    inputs: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    targets: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
+    inputs: EXAMPLE_X,
+    targets: EXAMPLE_LABELS,
   },
   check: (args, opts): CheckResult<Plan> => {
     const x = args.inputs;

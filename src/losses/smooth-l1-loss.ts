@@ -9,9 +9,7 @@
 
 import { z } from 'zod';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
-import { predictionArg, targetArg } from './args.js';
-import { checkPair, type PairLoop, runPair } from './pointwise.js';
+import { definePairLoss, type PairLoop } from './pointwise.js';
 
 const options = z.object({
   reduction: reductionOption(),
@@ -88,7 +86,7 @@ export function quadraticLinearLoop<O>(scales: (opts: O) => readonly [t: number,
 
 const loop = quadraticLinearLoop<Options>(({ beta }) => [beta, beta, 1]);
 
-export const smoothL1Loss = defineLoss({
+export const smoothL1Loss = definePairLoss(options, loop, {
   name: 'smooth_l1_loss',
   aliases: [],
   summary: 'Quadratic below beta, absolute above.',
@@ -96,21 +94,4 @@ export const smoothL1Loss = defineLoss({
   latex:
     '\\ell = \\begin{cases} 0.5\\,d^2/\\beta & |d| < \\beta \\\\ |d| - 0.5\\,\\beta & \\text{otherwise} \\end{cases},\\quad d = x - y',
   reference: 'torch.nn.functional.smooth_l1_loss (PyTorch 1.13)',
-  args: [
-    predictionArg('input', 'Predictions, any shape that broadcasts with target.'),
-    targetArg('target', 'Targets, any shape that broadcasts with input.'),
-  ],
-  options,
-  example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
-  },
-  check: (args, opts) => checkPair(args, opts.reduction),
-  compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
 });

@@ -14,7 +14,7 @@ import { broadcastsInto } from '../numeric/broadcast-into.js';
 import { showShape } from '../numeric/shape.js';
 import { reductionOption } from '../registry/options.js';
 import { type ArgsOf, type CheckResult, defineLoss } from '../registry/types.js';
-import { constantArg, predictionArg } from './args.js';
+import { constantArg, PAIR_EXAMPLE, predictionArg } from './args.js';
 import { refuse } from './check.js';
 import { type PairLoop, type PairPlan, runPair } from './pointwise.js';
 
@@ -66,16 +66,7 @@ export const softMarginLoss = defineLoss({
   reference: 'torch.nn.functional.soft_margin_loss (PyTorch 1.13)',
   args: ARGS,
   options,
-  example: {
-    input: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    target: [
-      [1, 0, 1],
-      [0, 1, 1],
-    ],
-  },
+  example: PAIR_EXAMPLE,
   check,
   compute: (args, opts, plan, grad, alloc) => runPair(loop, args, opts, plan, grad, alloc),
 });

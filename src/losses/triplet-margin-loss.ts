@@ -19,7 +19,7 @@ import { broadcastShapes, expandTo, numel, showShape, sumTo } from '../numeric/s
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { booleanOption, numberOption, reductionOption } from '../registry/options.js';
 import { type ArgSpec, type CheckResult, defineLoss } from '../registry/types.js';
-import { predictionArg } from './args.js';
+import { EXAMPLE_X, EXAMPLE_X2, EXAMPLE_X3, predictionArg } from './args.js';
 import { refuse } from './check.js';
 
 const OP = 'triplet_margin_loss';
@@ -154,18 +154,9 @@ export const tripletMarginLoss = defineLoss({
   ],
   options,
   example: {
-    anchor: [
-      [0.3, 0.7, 0.2],
-      [0.6, 0.4, 0.9],
-    ],
-    positive: [
-      [0.5, 0.1, 0.8],
-      [0.2, 0.9, 0.3],
-    ],
-    negative: [
-      [0.9, 0.3, 0.6],
-      [0.1, 0.5, 0.7],
-    ],
+    anchor: EXAMPLE_X,
+    positive: EXAMPLE_X2,
+    negative: EXAMPLE_X3,
   },
   check: (args, opts): CheckResult<Plan> => {
     const a = args.anchor;
