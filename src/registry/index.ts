@@ -26,10 +26,12 @@ import { nllLoss } from '../losses/nll-loss.js';
 import { ntXentLoss } from '../losses/nt-xent-loss.js';
 import { poissonNllLoss } from '../losses/poisson-nll-loss.js';
 import { poly1CrossEntropy } from '../losses/poly1-cross-entropy.js';
+import { quantileLoss } from '../losses/quantile-loss.js';
 import { sigmoidFocalLoss } from '../losses/sigmoid-focal-loss.js';
 import { smoothL1Loss } from '../losses/smooth-l1-loss.js';
 import { softMarginLoss } from '../losses/soft-margin-loss.js';
 import { tripletMarginLoss } from '../losses/triplet-margin-loss.js';
+import { tweedieDeviance } from '../losses/tweedie-deviance.js';
 import type { AnyLossDescriptor } from './types.js';
 
 export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
@@ -64,6 +66,9 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   poly1CrossEntropy,
   diceLoss,
   ntXentLoss,
+  // the third family
+  quantileLoss,
+  tweedieDeviance,
 ]);
 
 function buildIndex(losses: readonly AnyLossDescriptor[]): ReadonlyMap<string, AnyLossDescriptor> {

@@ -115,6 +115,8 @@ export interface LossDescriptor<O extends Record<string, unknown> = Record<strin
   /** Where the semantics come from (PyTorch function, library, paper). */
   readonly reference: string;
   readonly args: readonly ArgSpec[];
+  /** A small v1 request body that answers 200: discovery and docs can show it as it is. */
+  readonly example?: Readonly<Record<string, unknown>>;
   /**
    * Options with PyTorch's defaults; simple ranges live here too so they reach validation and
    * OpenAPI from one place. Its keys are merged into the request envelope.
