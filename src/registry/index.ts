@@ -31,6 +31,7 @@ import { sigmoidFocalLoss } from '../losses/sigmoid-focal-loss.js';
 import { smoothL1Loss } from '../losses/smooth-l1-loss.js';
 import { softMarginLoss } from '../losses/soft-margin-loss.js';
 import { tripletMarginLoss } from '../losses/triplet-margin-loss.js';
+import { tverskyLoss } from '../losses/tversky-loss.js';
 import { tweedieDeviance } from '../losses/tweedie-deviance.js';
 import type { AnyLossDescriptor } from './types.js';
 
@@ -67,6 +68,7 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   diceLoss,
   ntXentLoss,
   // the third family
+  tverskyLoss,
   quantileLoss,
   tweedieDeviance,
 ]);
