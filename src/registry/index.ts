@@ -30,6 +30,7 @@ import { quantileLoss } from '../losses/quantile-loss.js';
 import { sigmoidFocalLoss } from '../losses/sigmoid-focal-loss.js';
 import { smoothL1Loss } from '../losses/smooth-l1-loss.js';
 import { softMarginLoss } from '../losses/soft-margin-loss.js';
+import { softmaxFocalLoss } from '../losses/softmax-focal-loss.js';
 import { tripletMarginLoss } from '../losses/triplet-margin-loss.js';
 import { tverskyLoss } from '../losses/tversky-loss.js';
 import { tweedieDeviance } from '../losses/tweedie-deviance.js';
@@ -71,6 +72,7 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   tverskyLoss,
   quantileLoss,
   tweedieDeviance,
+  softmaxFocalLoss,
 ]);
 
 function buildIndex(losses: readonly AnyLossDescriptor[]): ReadonlyMap<string, AnyLossDescriptor> {
