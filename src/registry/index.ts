@@ -17,6 +17,8 @@ import { huberLoss } from '../losses/huber-loss.js';
 import { klDiv } from '../losses/kl-div.js';
 import { l1Loss } from '../losses/l1-loss.js';
 import { logCoshLoss } from '../losses/log-cosh-loss.js';
+import { lovaszHingeLoss } from '../losses/lovasz-hinge-loss.js';
+import { lovaszSoftmaxLoss } from '../losses/lovasz-softmax-loss.js';
 import { marginRankingLoss } from '../losses/margin-ranking-loss.js';
 import { mseLoss } from '../losses/mse-loss.js';
 import { multiMarginLoss } from '../losses/multi-margin-loss.js';
@@ -70,6 +72,8 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   ntXentLoss,
   // the third family
   tverskyLoss,
+  lovaszSoftmaxLoss,
+  lovaszHingeLoss,
   quantileLoss,
   tweedieDeviance,
   softmaxFocalLoss,
