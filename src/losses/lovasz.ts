@@ -13,13 +13,22 @@ import type { FloatArray } from '../registry/types.js';
 
 /**
  * Reusable scratch for one set of up to `capacity` errors: the errors, the ground truth, the
- * sort order and the weights by rank.
+ * sort order and the weights by rank, and the radix sort's buffers (made on first use).
  */
 export interface LovaszScratch {
   readonly errors: FloatArray;
   readonly truth: Uint8Array;
   readonly order: Int32Array;
   readonly weights: Float64Array;
+  radix: RadixBuffers | null;
+}
+
+interface RadixBuffers {
+  readonly hi: Uint32Array;
+  readonly lo: Uint32Array;
+  readonly hi2: Uint32Array;
+  readonly lo2: Uint32Array;
+  readonly order2: Int32Array;
 }
 
 export function lovaszScratch(capacity: number, errors: FloatArray): LovaszScratch {
@@ -28,16 +37,39 @@ export function lovaszScratch(capacity: number, errors: FloatArray): LovaszScrat
     truth: new Uint8Array(capacity),
     order: new Int32Array(capacity),
     weights: new Float64Array(capacity),
+    radix: null,
   };
 }
 
+/** Below this many errors a comparison sort is as fast as the radix sort's passes. */
+const RADIX_MIN = 512;
+
 /**
- * Fills `order[0..n)` with the indices of `errors[0..n)` sorted by decreasing error, stably
- * (equal errors by increasing index; NaN first).
+ * Fills `s.order[0..n)` with the indices of `s.errors[0..n)` sorted by decreasing error, stably
+ * (equal errors by increasing index, -0 equal to 0; NaN first).
  */
-export function sortDescending(errors: FloatArray, order: Int32Array, n: number): Int32Array {
-  const o = order.subarray(0, n);
-  for (let k = 0; k < n; k++) o[k] = k;
+export function sortDescending(s: LovaszScratch, n: number): Int32Array {
+  const o = s.order.subarray(0, n);
+  if (n < RADIX_MIN || !LITTLE_ENDIAN) {
+    comparisonSort(s.errors, o);
+    return o;
+  }
+  if (s.radix === null || s.radix.hi.length < n) {
+    const size = s.order.length;
+    s.radix = {
+      hi: new Uint32Array(size),
+      lo: new Uint32Array(size),
+      hi2: new Uint32Array(size),
+      lo2: new Uint32Array(size),
+      order2: new Int32Array(size),
+    };
+  }
+  radixSort(s.errors, s.radix, o, n);
+  return o;
+}
+
+function comparisonSort(errors: FloatArray, o: Int32Array): void {
+  for (let k = 0; k < o.length; k++) o[k] = k;
   o.sort((i, j) => {
     const a = errors[i] as number;
     const b = errors[j] as number;
@@ -50,7 +82,82 @@ export function sortDescending(errors: FloatArray, order: Int32Array, n: number)
     }
     return i - j;
   });
-  return o;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const F64 = new Float64Array(1);
+const F64_WORDS = new Uint32Array(F64.buffer);
+const F32 = new Float32Array(1);
+const F32_WORD = new Uint32Array(F32.buffer);
+const DIGIT_BITS = 11;
+const BUCKETS = 1 << DIGIT_BITS;
+const counts = new Int32Array(BUCKETS);
+
+/**
+ * A least-significant-digit radix sort of the errors' bit patterns, mapped so that ascending
+ * keys are descending errors: a positive float's bits with all but the sign flipped, a negative
+ * float's bits as they are (IEEE order reversed), NaN as 0 (first) and -0 as 0. Each pass is
+ * stable, and the order starts as 0..n-1, so equal errors stay in index order. 11-bit digits,
+ * three per 32-bit word; a pass whose digit is the same for every key is skipped.
+ */
+function radixSort(errors: FloatArray, b: RadixBuffers, out: Int32Array, n: number): void {
+  const wide = !(errors instanceof Float32Array);
+  let hi = b.hi;
+  let lo = b.lo;
+  let hi2 = b.hi2;
+  let lo2 = b.lo2;
+  let order: Int32Array = out;
+  let order2 = b.order2;
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    const v = errors[i] as number;
+    if (Number.isNaN(v)) {
+      hi[i] = 0;
+      lo[i] = 0;
+    } else if (wide) {
+      F64[0] = v === 0 ? 0 : v;
+      const h = F64_WORDS[1] as number;
+      const l = F64_WORDS[0] as number;
+      const negative = h >>> 31 === 1;
+      hi[i] = negative ? h : h ^ 0x7fffffff;
+      lo[i] = negative ? l : ~l;
+    } else {
+      F32[0] = v === 0 ? 0 : v;
+      const w = F32_WORD[0] as number;
+      hi[i] = w >>> 31 === 1 ? w : w ^ 0x7fffffff;
+    }
+  }
+  for (let word = wide ? 0 : 1; word < 2; word++) {
+    for (let shift = 0; shift < 32; shift += DIGIT_BITS) {
+      const keys = word === 0 ? lo : hi;
+      counts.fill(0);
+      for (let k = 0; k < n; k++) {
+        const d = ((keys[k] as number) >>> shift) & (BUCKETS - 1);
+        counts[d] = (counts[d] as number) + 1;
+      }
+      let skip = false;
+      let total = 0;
+      for (let d = 0; d < BUCKETS; d++) {
+        const c = counts[d] as number;
+        if (c === n) skip = true;
+        counts[d] = total;
+        total += c;
+      }
+      if (skip) continue;
+      for (let k = 0; k < n; k++) {
+        const d = ((keys[k] as number) >>> shift) & (BUCKETS - 1);
+        const at = counts[d] as number;
+        counts[d] = at + 1;
+        order2[at] = order[k] as number;
+        hi2[at] = hi[k] as number;
+        if (wide) lo2[at] = lo[k] as number;
+      }
+      [order, order2] = [order2, order];
+      [hi, hi2] = [hi2, hi];
+      [lo, lo2] = [lo2, lo];
+    }
+  }
+  if (order !== out) out.set(order.subarray(0, n));
 }
 
 /**
@@ -60,7 +167,7 @@ export function sortDescending(errors: FloatArray, order: Int32Array, n: number)
  */
 export function lovaszSorted(s: LovaszScratch, n: number, relu: boolean): number {
   const { errors, truth, weights } = s;
-  const order = sortDescending(errors, s.order, n);
+  const order = sortDescending(s, n);
   let gts = 0;
   for (let k = 0; k < n; k++) gts += truth[k] as number;
   let cumG = 0;
