@@ -115,6 +115,43 @@ export const EXAMPLES: Readonly<Record<string, PlaygroundExample>> = {
   generalized_box_iou_loss: { args: boxes, sweep: [0.5, 5], element: 2 },
   distance_box_iou_loss: { args: boxes, sweep: [0.5, 5], element: 2 },
   complete_box_iou_loss: { args: boxes, sweep: [0.5, 5], element: 2 },
+  // the third family: (N, C, d1) volumes, integer labels
+  tversky_loss: {
+    args: {
+      input: [
+        [
+          [0.9, 0.2, 0.6],
+          [0.1, 0.8, 0.4],
+        ],
+      ],
+      target: [
+        [
+          [1, 0, 1],
+          [0, 1, 0],
+        ],
+      ],
+    },
+    sweep: [0, 1],
+  },
+  lovasz_softmax_loss: {
+    args: {
+      probas: [[[[0.7, 0.2, 0.6]], [[0.3, 0.8, 0.4]]]],
+      labels: [[[0, 1, 1]]],
+    },
+    sweep: [0, 1],
+  },
+  lovasz_hinge_loss: {
+    args: {
+      logits: [
+        [2.0, -0.5, 0.3],
+        [-1.0, 0.8, 1.5],
+      ],
+      labels: [
+        [1, 0, 1],
+        [0, 0, 1],
+      ],
+    },
+  },
 };
 
 /** The table as an ES module the page imports. */
