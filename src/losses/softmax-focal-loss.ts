@@ -14,7 +14,7 @@
 
 import { z } from 'zod';
 import { showShape } from '../numeric/shape.js';
-import { rowMax } from '../numeric/stable.js';
+import { rowMax, shiftedExp } from '../numeric/stable.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
 import { predictionArg } from './args.js';
@@ -135,20 +135,17 @@ export const softmaxFocalLoss = defineLoss<typeof options.shape, Plan>({
     const gy = grad.wrt.includes('y_true') ? alloc(ys.length) : null;
     const G = opts.reduction === 'mean' ? grad.g / M : grad.g;
     const Gamma = none ? grad.gamma : null;
+    // per-row scratch: softmax, clipped probability, target, and the forward's pow and log
     const p = new Float64Array(C);
     const o = new Float64Array(C);
     const t = new Float64Array(C);
+    const mod = new Float64Array(C);
+    const logO = new Float64Array(C);
     const a = new Float64Array(C);
     let sum = 0;
     for (let i = 0; i < M; i++) {
       const base = i * C;
-      const m = rowMax(zs, base, 1, C);
-      let se = 0;
-      for (let c = 0; c < C; c++) {
-        const e = Math.exp((zs[base + c] as number) - m);
-        p[c] = e;
-        se += e;
-      }
+      const se = shiftedExp(zs, base, 1, C, rowMax(zs, base, 1, C), p);
       let sp = 0;
       for (let c = 0; c < C; c++) {
         const v = (p[c] as number) / se;
@@ -158,11 +155,16 @@ export const softmaxFocalLoss = defineLoss<typeof options.shape, Plan>({
       let l = 0;
       for (let c = 0; c < C; c++) {
         const raw = (p[c] as number) / sp;
-        o[c] = raw < lo ? lo : raw > hi ? hi : raw;
+        const oc = raw < lo ? lo : raw > hi ? hi : raw;
+        o[c] = oc;
         let y = classes === null ? (ys[base + c] as number) : c === classes[i] ? 1 : 0;
         if (ls > 0) y = y * (1 - ls) + ls / C;
         t[c] = y;
-        l += alpha * (1 - (o[c] as number)) ** gamma * (-y * Math.log(o[c] as number));
+        const m = (1 - oc) ** gamma;
+        const lg = Math.log(oc);
+        mod[c] = m;
+        logO[c] = lg;
+        l += alpha * m * (-y * lg);
       }
       sum += l;
       if (out !== null) out[i] = l;
@@ -174,14 +176,14 @@ export const softmaxFocalLoss = defineLoss<typeof options.shape, Plan>({
       for (let c = 0; c < C; c++) {
         const oc = o[c] as number;
         const y = t[c] as number;
-        const mod = (1 - oc) ** gamma;
-        const gCce = Gi * (mod * alpha);
-        if (gy !== null) gy[base + c] = gCce * -Math.log(oc) * (ls > 0 ? 1 - ls : 1);
-        const gMod = Gi * (-y * Math.log(oc)) * alpha;
-        const dMod = gamma === 0 ? 0 : gMod * (gamma * (1 - oc) ** (gamma - 1)) * -1;
+        const m = mod[c] as number;
+        const lg = logO[c] as number;
+        const gCce = Gi * (m * alpha);
+        if (gy !== null) gy[base + c] = gCce * -lg * (ls > 0 ? 1 - ls : 1);
+        // (1 - o)^(gamma - 1) = mod / (1 - o): o <= 1 - 1e-7 after the clip
+        const dMod = gamma === 0 ? 0 : Gi * (-y * lg) * alpha * (gamma * (m / (1 - oc))) * -1;
         const raw = (p[c] as number) / sp;
-        const pass = raw >= lo && raw <= hi;
-        const ac = pass ? (gCce * -y) / oc + dMod : 0;
+        const ac = raw >= lo && raw <= hi ? (gCce * -y) / oc + dMod : 0;
         a[c] = ac;
         ap += ac * (p[c] as number);
       }

@@ -35,23 +35,31 @@ type Options = z.output<typeof options>;
 
 function deviance(y: number, mu: number, d: Float64Array, opts: Options): number {
   const p = opts.power;
-  d[1] = 2 * (mu ** -p * (mu - y));
   if (p === 0) {
     d[0] = 2 * (y - mu);
+    d[1] = 2 * (mu - y);
     return (y - mu) ** 2;
   }
   if (p === 1) {
     d[0] = 2 * Math.log(y / mu);
+    d[1] = 2 * ((mu - y) / mu);
     const xlogy = y === 0 ? 0 : y * Math.log(y / mu);
     return 2 * (xlogy - y + mu);
   }
   if (p === 2) {
     d[0] = 2 * (1 / mu - 1 / y);
+    d[1] = 2 * ((mu - y) / (mu * mu));
     return 2 * (Math.log(mu / y) + y / mu - 1);
   }
+  // two pows per element: mu^(2-p) = mu^(1-p) mu, mu^(-p) = mu^(1-p) / mu, likewise for y
   const yy = p < 0 ? Math.max(y, 0) : y;
-  d[0] = (2 * (yy ** (1 - p) - mu ** (1 - p))) / (1 - p);
-  return 2 * (yy ** (2 - p) / ((1 - p) * (2 - p)) - (y * mu ** (1 - p)) / (1 - p) + mu ** (2 - p) / (2 - p));
+  const mu1 = mu ** (1 - p);
+  const y1 = yy ** (1 - p);
+  d[0] = (2 * (y1 - mu1)) / (1 - p);
+  d[1] = 2 * ((mu1 / mu) * (mu - y));
+  // y^(2-p) = y^(1-p) y, but 0 at y = 0 (where y^(1-p) is inf for 1 < p < 2)
+  const y2 = yy === 0 ? 0 : y1 * yy;
+  return 2 * (y2 / ((1 - p) * (2 - p)) - (y * mu1) / (1 - p) + (mu1 * mu) / (2 - p));
 }
 
 /** The first element outside `ok`, as a refusal naming it. */

@@ -52,6 +52,17 @@ describe('tweedie_deviance', () => {
     expect((poisson.grads.y_pred as Float64Array)[0]).toBe(2);
   });
 
+  it('is 2 mu^(2-p) / (2-p) at y_true = 0 for 1 < p < 2, with a y_true gradient of -inf', () => {
+    const r = evaluate(loss, { y_true: f64([1], [0]), y_pred: f64([1], [2.25]) }, { power: 1.5, reduction: 'none' }, [
+      'y_true',
+      'y_pred',
+    ]);
+    expect((r.loss as Float64Array)[0]).toBeCloseTo((2 * 2.25 ** 0.5) / 0.5, 13);
+    expect((r.grads.y_true as Float64Array)[0]).toBe(Number.NEGATIVE_INFINITY);
+    // 2 mu^(-p) (mu - y) = 2 mu^(1-p)
+    expect((r.grads.y_pred as Float64Array)[0]).toBeCloseTo(2 / 1.5, 13);
+  });
+
   it('clips a negative y_true to 0 in the power < 0 form', () => {
     const r = evaluate(loss, { y_true: f64([1], [-1.5]), y_pred: f64([1], [2]) }, { power: -1, reduction: 'none' }, [
       'y_true',
