@@ -98,7 +98,8 @@ const counts = new Int32Array(BUCKETS);
  * keys are descending errors: a positive float's bits with all but the sign flipped, a negative
  * float's bits as they are (IEEE order reversed), NaN as 0 (first) and -0 as 0. Each pass is
  * stable, and the order starts as 0..n-1, so equal errors stay in index order. 11-bit digits,
- * three per 32-bit word; a pass whose digit is the same for every key is skipped.
+ * three passes over the high 32 bits (float32: all of them; a pass whose digit is the same for
+ * every key is skipped), then float64's runs of equal high words are sorted by their low words.
  */
 function radixSort(errors: FloatArray, b: RadixBuffers, out: Int32Array, n: number): void {
   const wide = !(errors instanceof Float32Array);
@@ -127,37 +128,68 @@ function radixSort(errors: FloatArray, b: RadixBuffers, out: Int32Array, n: numb
       hi[i] = w >>> 31 === 1 ? w : w ^ 0x7fffffff;
     }
   }
-  for (let word = wide ? 0 : 1; word < 2; word++) {
-    for (let shift = 0; shift < 32; shift += DIGIT_BITS) {
-      const keys = word === 0 ? lo : hi;
-      counts.fill(0);
-      for (let k = 0; k < n; k++) {
-        const d = ((keys[k] as number) >>> shift) & (BUCKETS - 1);
-        counts[d] = (counts[d] as number) + 1;
-      }
-      let skip = false;
-      let total = 0;
-      for (let d = 0; d < BUCKETS; d++) {
-        const c = counts[d] as number;
-        if (c === n) skip = true;
-        counts[d] = total;
-        total += c;
-      }
-      if (skip) continue;
-      for (let k = 0; k < n; k++) {
-        const d = ((keys[k] as number) >>> shift) & (BUCKETS - 1);
-        const at = counts[d] as number;
-        counts[d] = at + 1;
-        order2[at] = order[k] as number;
-        hi2[at] = hi[k] as number;
-        if (wide) lo2[at] = lo[k] as number;
-      }
-      [order, order2] = [order2, order];
-      [hi, hi2] = [hi2, hi];
-      [lo, lo2] = [lo2, lo];
+  for (let shift = 0; shift < 32; shift += DIGIT_BITS) {
+    counts.fill(0);
+    for (let k = 0; k < n; k++) {
+      const d = ((hi[k] as number) >>> shift) & (BUCKETS - 1);
+      counts[d] = (counts[d] as number) + 1;
+    }
+    let skip = false;
+    let total = 0;
+    for (let d = 0; d < BUCKETS; d++) {
+      const c = counts[d] as number;
+      if (c === n) skip = true;
+      counts[d] = total;
+      total += c;
+    }
+    if (skip) continue;
+    for (let k = 0; k < n; k++) {
+      const d = ((hi[k] as number) >>> shift) & (BUCKETS - 1);
+      const at = counts[d] as number;
+      counts[d] = at + 1;
+      order2[at] = order[k] as number;
+      hi2[at] = hi[k] as number;
+      if (wide) lo2[at] = lo[k] as number;
+    }
+    [order, order2] = [order2, order];
+    [hi, hi2] = [hi2, hi];
+    [lo, lo2] = [lo2, lo];
+  }
+  // float64: the low words only break ties of the high ones, in runs that are short unless
+  // many errors share their leading 20 mantissa bits
+  if (wide) {
+    let start = 0;
+    for (let k = 1; k <= n; k++) {
+      if (k < n && hi[k] === hi[start]) continue;
+      if (k - start > 1) sortRunByLowWord(order, lo, start, k);
+      start = k;
     }
   }
   if (order !== out) out.set(order.subarray(0, n));
+}
+
+/** Stably sorts `order[start..end)` by `lo` (kept in step), whose entries are in index order. */
+function sortRunByLowWord(order: Int32Array, lo: Uint32Array, start: number, end: number): void {
+  if (end - start <= 32) {
+    for (let i = start + 1; i < end; i++) {
+      const l = lo[i] as number;
+      const o = order[i] as number;
+      let j = i - 1;
+      while (j >= start && (lo[j] as number) > l) {
+        lo[j + 1] = lo[j] as number;
+        order[j + 1] = order[j] as number;
+        j--;
+      }
+      lo[j + 1] = l;
+      order[j + 1] = o;
+    }
+    return;
+  }
+  const run = order.slice(start, end);
+  const low = lo.slice(start, end);
+  const at = Int32Array.from({ length: end - start }, (_, i) => i);
+  at.sort((a, b) => (low[a] as number) - (low[b] as number) || a - b);
+  for (let i = 0; i < at.length; i++) order[start + i] = run[at[i] as number] as number;
 }
 
 /**

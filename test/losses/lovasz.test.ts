@@ -18,6 +18,8 @@ function referenceOrder(values: ArrayLike<number>): number[] {
 const value = fc.oneof(
   fc.constantFrom(0, -0, 1, -1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324, -5e-324),
   fc.integer({ min: -40, max: 40 }).map((k) => k / 8),
+  // equal in their leading 52 - 32 mantissa bits: only the low words tell them apart
+  fc.integer({ min: 0, max: 60 }).map((k) => 1 + k * 2 ** -52),
   fc.double({ noNaN: false }),
 );
 
@@ -37,6 +39,14 @@ describe('the Lovász sort', () => {
       }),
       { numRuns: 20 },
     );
+  });
+
+  it('sorts long runs of equal high words by their low words, stably', () => {
+    // 2000 errors in 1 + [0, 40) ulp: one run of equal high words, far longer than insertion's
+    const n = 2000;
+    const errors = Float64Array.from({ length: n }, (_, i) => 1 + ((i * 37) % 40) * 2 ** -52);
+    const s = lovaszScratch(n, errors);
+    expect(Array.from(sortDescending(s, n))).toEqual(referenceOrder(errors));
   });
 
   it('gives the same loss on either side of the radix threshold (the threshold integral as the oracle)', () => {
