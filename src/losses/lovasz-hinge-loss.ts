@@ -98,7 +98,8 @@ export const lovaszHingeLoss = defineLoss<typeof options.shape, Plan>({
     const span = opts.per_image ? S : B * S;
     // errors in the request's dtype, so that float32 ties are float32's
     const scratch = lovaszScratch(span, alloc(span));
-    const { errors, truth, order, weights } = scratch;
+    const { errors, truth, weights } = scratch;
+    const order = scratch.sort.order;
     const pixel = new Int32Array(span);
     const none = opts.reduction === 'none';
     const out = none && opts.per_image ? alloc(B) : null;

@@ -139,7 +139,8 @@ export const lovaszSoftmaxLoss = defineLoss<typeof options.shape, Plan>({
     const sets = opts.per_image ? B : 1;
     const span = opts.per_image ? S : B * S;
     const scratch = lovaszScratch(span, alloc(span));
-    const { errors, truth, order, weights } = scratch;
+    const { errors, truth, weights } = scratch;
+    const order = scratch.sort.order;
     // the flat index of each kept pixel's class 0 in probas, and its label
     const pixel = new Int32Array(span);
     const label = new Int32Array(span);
