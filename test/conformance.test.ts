@@ -10,9 +10,10 @@ import { type GoldenFile, judge, loadGolden } from './helpers/golden.js';
 import { gradMismatches } from './helpers/gradcheck.js';
 import { postJson, type RunningServer, startServer } from './helpers/server.js';
 
-// The shared golden cases, the beyond-PyTorch ones, and random cases computed by PyTorch 1.13.1
-// and by the beyond losses' references (scripts/torch-cases, each directory's README.md).
-const DIRS = ['golden', 'golden-beyond', 'golden-torch', 'golden-torch-beyond'].map(
+// The shared golden cases, the beyond-PyTorch ones, the third family's (each loss against its
+// named reference), and random cases computed by PyTorch 1.13.1 and by the beyond losses'
+// references (scripts/torch-cases, each directory's README.md).
+const DIRS = ['golden', 'golden-beyond', 'golden-torch', 'golden-torch-beyond', 'golden-third'].map(
   (d) => new URL(`./${d}`, import.meta.url).pathname,
 );
 // more directories of the same format, ':'-separated: freshly generated cases, for one

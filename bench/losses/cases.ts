@@ -300,6 +300,82 @@ const CASES: LossCase[] = [
   boxes('generalized_box_iou_loss'),
   boxes('distance_box_iou_loss'),
   boxes('complete_box_iou_loss'),
+  // the third family
+  {
+    loss: 'tversky_loss',
+    classes: false,
+    make(n, _C, dtype) {
+      const shape = [2, 4, n / 8];
+      return {
+        args: { input: floats(dtype, shape, 0, 1), target: floats(dtype, shape, 0, 1, Math.round) },
+        opts: { alpha: 0.3, beta: 0.7 },
+        shape,
+      };
+    },
+  },
+  {
+    // one sort of n / 4 errors per class: 4 sorts of the whole batch
+    loss: 'lovasz_softmax_loss',
+    classes: false,
+    make(n, _C, dtype) {
+      // rank 4: a rank-3 probas would be one sigmoid channel
+      const shape = [2, 4, 1, n / 8];
+      return {
+        args: { probas: floats(dtype, shape, 0, 1), labels: ints([2, 1, n / 8], (_i, u) => Math.floor(u * 4)) },
+        opts: {},
+        shape,
+      };
+    },
+  },
+  {
+    // one sort per image: 4 sorts of n / 4 errors
+    loss: 'lovasz_hinge_loss',
+    classes: false,
+    make(n, _C, dtype) {
+      const shape = [4, n / 4];
+      return {
+        args: { logits: floats(dtype, shape, -3, 3), labels: ints(shape, (_i, u) => (u < 0.5 ? 0 : 1)) },
+        opts: {},
+        shape,
+      };
+    },
+  },
+  {
+    loss: 'softmax_focal_loss',
+    classes: true,
+    make(n, C, dtype) {
+      const shape = [Math.max(1, Math.floor(n / C)), C];
+      return {
+        args: { y_true: floats(dtype, shape, 0, 1, (u) => (u < 1 / C ? 1 : 0)), y_pred: floats(dtype, shape, -3, 3) },
+        opts: {},
+        shape,
+      };
+    },
+  },
+  {
+    loss: 'quantile_loss',
+    classes: false,
+    make(n, _C, dtype) {
+      const shape = [n];
+      return {
+        args: { y_true: floats(dtype, shape, -2, 2), y_pred: floats(dtype, shape, -2, 2) },
+        opts: { alpha: 0.9 },
+        shape,
+      };
+    },
+  },
+  {
+    loss: 'tweedie_deviance',
+    classes: false,
+    make(n, _C, dtype) {
+      const shape = [n];
+      return {
+        args: { y_true: floats(dtype, shape, 0, 4, Math.round), y_pred: floats(dtype, shape, 0.1, 4) },
+        opts: { power: 1.5 },
+        shape,
+      };
+    },
+  },
 ];
 
 /** Nested arrays (or a number) → shape and row-major values. */

@@ -452,6 +452,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/losses/lovasz_hinge_loss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lovász hinge: a convex surrogate of the binary Jaccard (IoU) loss on logits, per image.
+         * @description Lovász hinge: a convex surrogate of the binary Jaccard (IoU) loss on logits, per image.
+         *
+         *     Formula: `L = sum_r relu(e_(r)) w_r, e = 1 - logit (2 label - 1) sorted decreasingly, w_r = J_r - J_(r-1), J_r = 1 - (sum g - cumsum(g)_r) / (sum g + cumsum(1 - g)_r)`
+         *
+         *     Reference: lovasz_hinge of Berman et al. 2018, arXiv:1705.08790 (bermanmaxim/LovaszSoftmax)
+         */
+        post: operations["lovasz_hinge_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/losses/lovasz_softmax_loss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lovász-Softmax: a surrogate of the multi-class mean Jaccard (IoU) loss on class probabilities.
+         * @description Lovász-Softmax: a surrogate of the multi-class mean Jaccard (IoU) loss on class probabilities.
+         *
+         *     Formula: `L = mean over classes c of sum_r e_(r) w_r, e = |[label = c] - p_c| sorted decreasingly, w_r = J_r - J_(r-1), J_r = 1 - (sum g - cumsum(g)_r) / (sum g + cumsum(1 - g)_r)`
+         *
+         *     Reference: lovasz_softmax of Berman et al. 2018, arXiv:1705.08790 (bermanmaxim/LovaszSoftmax)
+         */
+        post: operations["lovasz_softmax_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/losses/margin_ranking_loss": {
         parameters: {
             query?: never;
@@ -668,6 +716,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/losses/quantile_loss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pinball (quantile) loss, scikit-learn mean_pinball_loss with optional sample weights.
+         * @description Pinball (quantile) loss, scikit-learn mean_pinball_loss with optional sample weights.
+         *
+         *     Formula: `l = alpha max(y_true - y_pred, 0) + (1 - alpha) max(y_pred - y_true, 0); mean = sum_i w_i sum_j l_ij / (k sum_i w_i)`
+         *
+         *     Reference: sklearn.metrics.mean_pinball_loss (scikit-learn 1.2)
+         */
+        post: operations["quantile_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/losses/sigmoid_focal_loss": {
         parameters: {
             query?: never;
@@ -740,6 +812,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/losses/softmax_focal_loss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Multi-class focal loss on logits (Keras categorical_focal_crossentropy), one value per sample.
+         * @description Multi-class focal loss on logits (Keras categorical_focal_crossentropy), one value per sample.
+         *
+         *     Formula: `L = sum_c alpha (1 - o_c)^gamma (-y_c log o_c), o = clip(softmax(z), 1e-7, 1 - 1e-7), y smoothed to (1 - ls) y + ls / C`
+         *
+         *     Reference: keras.losses.categorical_focal_crossentropy(from_logits=True) (Keras 3); Lin et al. 2017, arXiv:1708.02002
+         */
+        post: operations["softmax_focal_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/losses/triplet_margin_loss": {
         parameters: {
             query?: never;
@@ -758,6 +854,54 @@ export interface paths {
          *     Reference: torch.nn.functional.triplet_margin_loss (PyTorch 1.13)
          */
         post: operations["triplet_margin_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/losses/tversky_loss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tversky loss per sample and channel: Dice with separate weights on false positives and negatives.
+         * @description Tversky loss per sample and channel: Dice with separate weights on false positives and negatives.
+         *
+         *     Formula: `L[n, c] = 1 - (tp + smooth_nr) / (tp + alpha fp + beta fn + smooth_dr), tp = sum x y, fp = sum x (1 - y), fn = sum (1 - x) y over spatial positions`
+         *
+         *     Reference: monai.losses.TverskyLoss (MONAI 1.5, no activation, to_onehot_y=False); Salehi et al. 2017, arXiv:1706.05721
+         */
+        post: operations["tversky_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/losses/tweedie_deviance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tweedie deviance (normal, Poisson, Gamma, ...), scikit-learn mean_tweedie_deviance.
+         * @description Tweedie deviance (normal, Poisson, Gamma, ...), scikit-learn mean_tweedie_deviance.
+         *
+         *     Formula: `l = 2 (y^(2-p) / ((1-p)(2-p)) - y mu^(1-p) / (1-p) + mu^(2-p) / (2-p)); p = 0: (y - mu)^2, p = 1: 2 (y log(y/mu) - y + mu), p = 2: 2 (log(mu/y) + y/mu - 1)`
+         *
+         *     Reference: sklearn.metrics.mean_tweedie_deviance (scikit-learn 1.2)
+         */
+        post: operations["tweedie_deviance"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1266,6 +1410,62 @@ export interface components {
         };
         /** @description A reduced loss is a Scalar; with reduction "none" the loss is a Tensor in the requested encoding. */
         LossValue: components["schemas"]["Scalar"] | components["schemas"]["Tensor"];
+        LovaszHingeLossRequest: {
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description A label value whose pixels are dropped (null: none). */
+            ignore?: number | null;
+            /** @description Binary labels 0/1 (or the ignore value), the shape of logits. Integer values. */
+            labels: components["schemas"]["Tensor"];
+            /** @description Logits (B, ...), rank >= 1: logits[b] is one image, flattened. */
+            logits: components["schemas"]["Tensor"];
+            /** @description One loss per image logits[b] (averaged by "mean"); false: the batch is one image. */
+            per_image?: boolean;
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+        };
+        LovaszHingeLossResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                logits?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
+        LovaszSoftmaxLossRequest: {
+            /** @description The classes averaged over: "present" (those with at least one pixel), "all", or a list of class indices (repeats counted). */
+            classes?: ("present" | "all") | number[];
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description A label value whose pixels are dropped (null: none). */
+            ignore?: number | null;
+            /** @description Class indices (B, d1, ...) in [0, C) ({0, 1} for one channel), or the ignore value. Integer values. */
+            labels: components["schemas"]["Tensor"];
+            /** @description One loss per image (averaged by "mean"); false: the batch is one image. */
+            per_image?: boolean;
+            /** @description Class probabilities (B, C, d1, ...), or (B, H, W) for one sigmoid channel. */
+            probas: components["schemas"]["Tensor"];
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+        };
+        LovaszSoftmaxLossResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                probas?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
         MarginRankingLossRequest: {
             /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
             dtype?: "float64" | "float32";
@@ -1527,6 +1727,35 @@ export interface components {
             /** @description URI of the problem type; GET it for an explanation. */
             type: string;
         };
+        QuantileLossRequest: {
+            /** @description The quantile, in [0, 1]: the weight of under-predictions (0.5: half the absolute error). */
+            alpha?: number;
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+            /** @description Optional weight of each sample, (n_samples,); finite and >= 0. */
+            sample_weight?: components["schemas"]["Tensor"];
+            /** @description Predictions, the shape of y_true; finite. */
+            y_pred: components["schemas"]["Tensor"];
+            /** @description Ground truth, (n_samples,) or (n_samples, n_outputs); finite. */
+            y_true: components["schemas"]["Tensor"];
+        };
+        QuantileLossResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                sample_weight?: components["schemas"]["Tensor"];
+                y_pred?: components["schemas"]["Tensor"];
+                y_true?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
         /** @description A tensor element: a JSON number, or one of the strings "NaN", "Infinity", "-Infinity". */
         Scalar: number | ("NaN" | "Infinity" | "-Infinity");
         /** @description Dimensions, outermost first (at most 8); [] is a 0-d tensor. */
@@ -1608,6 +1837,36 @@ export interface components {
             };
             loss: components["schemas"]["LossValue"];
         };
+        SoftmaxFocalLossRequest: {
+            /** @description Weight of every class term (>= 0). */
+            alpha?: number;
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Focusing exponent on (1 - o_c) (>= 0; 0 gives alpha-weighted cross-entropy). */
+            gamma?: number;
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description Mixes y_true with the uniform distribution: (1 - ls) y + ls / C, ls in [0, 1]. */
+            label_smoothing?: number;
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+            /** @description Logits (..., C), C >= 1, classes on the last axis. */
+            y_pred: components["schemas"]["Tensor"];
+            /** @description Class indices shaped like y_pred without its last axis, or one-hot/probability rows shaped like y_pred (Keras's form). */
+            y_true: components["schemas"]["Tensor"];
+        };
+        SoftmaxFocalLossResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                y_pred?: components["schemas"]["Tensor"];
+                y_true?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
         /** @description A tensor in one of three forms, mixed freely in one request: a Scalar (0-d), nested arrays, {shape, data} or {shape, dtype, b64}. */
         Tensor: components["schemas"]["Scalar"] | components["schemas"]["NestedTensor"] | components["schemas"]["FlatTensor"] | components["schemas"]["B64Tensor"];
         TripletMarginLossRequest: {
@@ -1642,6 +1901,73 @@ export interface components {
                 anchor?: components["schemas"]["Tensor"];
                 negative?: components["schemas"]["Tensor"];
                 positive?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
+        TverskyLossRequest: {
+            /** @description Weight of the false positives (>= 0). */
+            alpha?: number;
+            /** @description Sum over the batch too: one value per channel instead of per sample and channel. */
+            batch?: boolean;
+            /** @description Weight of the false negatives (>= 0). */
+            beta?: number;
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description Keep channel 0; false drops it (ignored when there is one channel). */
+            include_background?: boolean;
+            /** @description Predicted probabilities, (N, C, d1, ...) with at least one spatial dimension. */
+            input: components["schemas"]["Tensor"];
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+            /** @description Added to the denominator (>= 0). */
+            smooth_dr?: number;
+            /** @description Added to the numerator tp (>= 0). */
+            smooth_nr?: number;
+            /** @description Compute tp, fp, fn from L1 norms, (|x| + |y| - |x - y|) / 2, which is right for soft labels too. */
+            soft_label?: boolean;
+            /** @description Targets (one-hot, multi-label or soft), the same shape as input. */
+            target: components["schemas"]["Tensor"];
+        };
+        TverskyLossResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                input?: components["schemas"]["Tensor"];
+                target?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
+        TweedieDevianceRequest: {
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description Tweedie power p, <= 0 or >= 1: 0 normal, 1 Poisson, 2 Gamma, 3 inverse Gaussian. */
+            power?: number;
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+            /** @description Optional weight of each sample, (n_samples,); finite and >= 0. */
+            sample_weight?: components["schemas"]["Tensor"];
+            /** @description Predictions, the shape of y_true; finite. */
+            y_pred: components["schemas"]["Tensor"];
+            /** @description Ground truth, (n_samples,) or (n_samples, n_outputs); finite. */
+            y_true: components["schemas"]["Tensor"];
+        };
+        TweedieDevianceResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                sample_weight?: components["schemas"]["Tensor"];
+                y_pred?: components["schemas"]["Tensor"];
+                y_true?: components["schemas"]["Tensor"];
             };
             loss: components["schemas"]["LossValue"];
         };
@@ -3637,6 +3963,180 @@ export interface operations {
             };
         };
     };
+    lovasz_hinge_loss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LovaszHingeLossRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LovaszHingeLossResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lovasz_softmax_loss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LovaszSoftmaxLossRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LovaszSoftmaxLossResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     margin_ranking_loss: {
         parameters: {
             query?: never;
@@ -4650,6 +5150,93 @@ export interface operations {
             };
         };
     };
+    quantile_loss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuantileLossRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuantileLossResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     sigmoid_focal_loss: {
         parameters: {
             query?: never;
@@ -4995,6 +5582,93 @@ export interface operations {
             };
         };
     };
+    softmax_focal_loss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SoftmaxFocalLossRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SoftmaxFocalLossResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     triplet_margin_loss: {
         parameters: {
             query?: never;
@@ -5055,6 +5729,180 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TripletMarginLossResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tversky_loss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TverskyLossRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TverskyLossResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tweedie_deviance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TweedieDevianceRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TweedieDevianceResponse"];
                 };
             };
             /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */

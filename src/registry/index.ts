@@ -17,6 +17,8 @@ import { huberLoss } from '../losses/huber-loss.js';
 import { klDiv } from '../losses/kl-div.js';
 import { l1Loss } from '../losses/l1-loss.js';
 import { logCoshLoss } from '../losses/log-cosh-loss.js';
+import { lovaszHingeLoss } from '../losses/lovasz-hinge-loss.js';
+import { lovaszSoftmaxLoss } from '../losses/lovasz-softmax-loss.js';
 import { marginRankingLoss } from '../losses/margin-ranking-loss.js';
 import { mseLoss } from '../losses/mse-loss.js';
 import { multiMarginLoss } from '../losses/multi-margin-loss.js';
@@ -26,10 +28,14 @@ import { nllLoss } from '../losses/nll-loss.js';
 import { ntXentLoss } from '../losses/nt-xent-loss.js';
 import { poissonNllLoss } from '../losses/poisson-nll-loss.js';
 import { poly1CrossEntropy } from '../losses/poly1-cross-entropy.js';
+import { quantileLoss } from '../losses/quantile-loss.js';
 import { sigmoidFocalLoss } from '../losses/sigmoid-focal-loss.js';
 import { smoothL1Loss } from '../losses/smooth-l1-loss.js';
 import { softMarginLoss } from '../losses/soft-margin-loss.js';
+import { softmaxFocalLoss } from '../losses/softmax-focal-loss.js';
 import { tripletMarginLoss } from '../losses/triplet-margin-loss.js';
+import { tverskyLoss } from '../losses/tversky-loss.js';
+import { tweedieDeviance } from '../losses/tweedie-deviance.js';
 import type { AnyLossDescriptor } from './types.js';
 
 export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
@@ -64,6 +70,13 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   poly1CrossEntropy,
   diceLoss,
   ntXentLoss,
+  // the third family
+  tverskyLoss,
+  lovaszSoftmaxLoss,
+  lovaszHingeLoss,
+  quantileLoss,
+  tweedieDeviance,
+  softmaxFocalLoss,
 ]);
 
 function buildIndex(losses: readonly AnyLossDescriptor[]): ReadonlyMap<string, AnyLossDescriptor> {

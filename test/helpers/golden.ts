@@ -22,6 +22,8 @@ export interface GoldenCase {
     loss?: number | string | GoldenTensor;
     grad?: Record<string, GoldenTensor>;
     hint?: string;
+    /** The JSON Pointer errors[0].path of the refusal must equal (test/golden-third/README.md). */
+    path?: string;
   };
   rtol?: number;
   atol?: number;
@@ -138,7 +140,13 @@ export function judge(c: GoldenCase, status: number, body: unknown): string[] {
     ];
   }
   if (status !== 200) {
-    return (body as { status?: number }).status === status ? [] : ['problem body status field differs'];
+    const problem = body as { status?: number; errors?: Array<{ path?: string }> };
+    if (problem.status !== status) return ['problem body status field differs'];
+    const want = c.expected.path;
+    const got = problem.errors?.[0]?.path;
+    return want === undefined || got === want
+      ? []
+      : [`errors[0].path is ${JSON.stringify(got)}, expected ${JSON.stringify(want)} (${c.expected.hint})`];
   }
   return compareBody(c, body as Record<string, unknown>);
 }

@@ -19,6 +19,9 @@ export const EXAMPLES: Readonly<Record<string, SweepHint>> = {
   generalized_box_iou_loss: { sweep: [0.5, 5], element: 2 },
   distance_box_iou_loss: { sweep: [0.5, 5], element: 2 },
   complete_box_iou_loss: { sweep: [0.5, 5], element: 2 },
+  // probabilities
+  tversky_loss: { sweep: [0, 1] },
+  lovasz_softmax_loss: { sweep: [0, 1] },
 };
 
 /** The table as an ES module the page imports. */
