@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { numel, showShape } from '../numeric/shape.js';
 import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { booleanOption, reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 import { elementPath } from './element-path.js';
@@ -62,7 +62,7 @@ export const lovaszHingeLoss = defineLoss({
     ],
   },
   options,
-  check: (args, opts) => {
+  check: (args, opts): CheckResult<Plan> => {
     const x = args.logits as FloatTensor;
     const y = args.labels as IntTensor;
     if (x.shape.length === 0)

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { numel, showShape } from '../numeric/shape.js';
 import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { booleanOption, reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 import { elementPath } from './element-path.js';
@@ -75,7 +75,7 @@ export const lovaszSoftmaxLoss = defineLoss({
     classes: 'all',
   },
   options,
-  check: (args, opts) => {
+  check: (args, opts): CheckResult<Plan> => {
     const p = args.probas as FloatTensor;
     const y = args.labels as IntTensor;
     const rank = p.shape.length;

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
-import { checkRegression, type RegressionPlan, regressionArgs, runRegression } from './weighted-regression.js';
+import { checkRegression, regressionArgs, runRegression } from './weighted-regression.js';
 
 const options = z.object({
   alpha: z

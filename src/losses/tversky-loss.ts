@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { showShape } from '../numeric/shape.js';
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { booleanOption, reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -72,7 +72,7 @@ export const tverskyLoss = defineLoss({
     beta: 0.7,
   },
   options,
-  check: (args, opts) => {
+  check: (args, opts): CheckResult<Plan> => {
     const x = args.input as FloatTensor;
     const y = args.target as FloatTensor;
     if (x.shape.length < 3) {

@@ -21,7 +21,7 @@ import { reductionOption } from '../registry/options.js';
 import { type CheckFailure, defineLoss } from '../registry/types.js';
 import { refuse } from './check.js';
 import { elementPath } from './element-path.js';
-import { checkRegression, type RegressionPlan, regressionArgs, runRegression } from './weighted-regression.js';
+import { checkRegression, regressionArgs, runRegression } from './weighted-regression.js';
 
 const options = z.object({
   power: z
