@@ -9,7 +9,7 @@ import { postJson, type RunningServer, startServer } from './helpers/server.js';
 
 // The shared golden cases, the beyond-PyTorch ones, and random cases computed by PyTorch 1.13.1
 // and by the beyond losses' references (scripts/torch-cases, each directory's README.md).
-const DIRS = ['golden', 'golden-beyond', 'golden-torch', 'golden-torch-beyond'].map(
+const DIRS = ['golden', 'golden-beyond', 'golden-torch', 'golden-torch-beyond', 'golden-third'].map(
   (d) => new URL(`./${d}`, import.meta.url).pathname,
 );
 // more directories of the same format, ':'-separated: freshly generated cases, for one

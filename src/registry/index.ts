@@ -20,6 +20,7 @@ import { logCoshLoss } from '../losses/log-cosh-loss.js';
 import { marginRankingLoss } from '../losses/margin-ranking-loss.js';
 import { mseLoss } from '../losses/mse-loss.js';
 import { multiMarginLoss } from '../losses/multi-margin-loss.js';
+import { multiclassHingeLoss } from '../losses/multiclass-hinge-loss.js';
 import { multilabelMarginLoss } from '../losses/multilabel-margin-loss.js';
 import { multilabelSoftMarginLoss } from '../losses/multilabel-soft-margin-loss.js';
 import { nllLoss } from '../losses/nll-loss.js';
@@ -29,6 +30,7 @@ import { poly1CrossEntropy } from '../losses/poly1-cross-entropy.js';
 import { sigmoidFocalLoss } from '../losses/sigmoid-focal-loss.js';
 import { smoothL1Loss } from '../losses/smooth-l1-loss.js';
 import { softMarginLoss } from '../losses/soft-margin-loss.js';
+import { sparsemaxLoss } from '../losses/sparsemax-loss.js';
 import { tripletMarginLoss } from '../losses/triplet-margin-loss.js';
 import type { AnyLossDescriptor } from './types.js';
 
@@ -64,6 +66,9 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   poly1CrossEntropy,
   diceLoss,
   ntXentLoss,
+  // the third family
+  multiclassHingeLoss,
+  sparsemaxLoss,
 ]);
 
 function buildIndex(losses: readonly AnyLossDescriptor[]): ReadonlyMap<string, AnyLossDescriptor> {

@@ -120,6 +120,8 @@ export interface LossDescriptor<O extends Record<string, unknown> = Record<strin
    * OpenAPI from one place. Its keys are merged into the request envelope.
    */
   readonly options: z.ZodObject<z.ZodRawShape>;
+  /** A small v1 request body that answers 200 (discovery, docs and tests show it). */
+  readonly example?: Readonly<Record<string, unknown>>;
   /** Marker for the option type (never read at run time). */
   readonly __options?: O;
   /** Meta step: shapes, option ranges and values. The kernel may then assume valid input. */

@@ -22,6 +22,8 @@ export interface GoldenCase {
     loss?: number | string | GoldenTensor;
     grad?: Record<string, GoldenTensor>;
     hint?: string;
+    /** errors[0].path the problem must carry (the cases that record it). */
+    path?: string;
   };
   rtol?: number;
   atol?: number;
@@ -138,7 +140,13 @@ export function judge(c: GoldenCase, status: number, body: unknown): string[] {
     ];
   }
   if (status !== 200) {
-    return (body as { status?: number }).status === status ? [] : ['problem body status field differs'];
+    const problem = body as { status?: number; errors?: Array<{ path?: string }> };
+    if (problem.status !== status) return ['problem body status field differs'];
+    const path = problem.errors?.[0]?.path;
+    if (c.expected.path !== undefined && path !== c.expected.path) {
+      return [`errors[0].path is ${JSON.stringify(path)}, expected ${JSON.stringify(c.expected.path)}`];
+    }
+    return [];
   }
   return compareBody(c, body as Record<string, unknown>);
 }
