@@ -29,6 +29,7 @@ import { poissonNllLoss } from '../losses/poisson-nll-loss.js';
 import { poly1CrossEntropy } from '../losses/poly1-cross-entropy.js';
 import { sigmoidFocalLoss } from '../losses/sigmoid-focal-loss.js';
 import { smoothL1Loss } from '../losses/smooth-l1-loss.js';
+import { softDtw } from '../losses/soft-dtw.js';
 import { softMarginLoss } from '../losses/soft-margin-loss.js';
 import { sparsemaxLoss } from '../losses/sparsemax-loss.js';
 import { tripletMarginLoss } from '../losses/triplet-margin-loss.js';
@@ -69,6 +70,7 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   // the third family
   multiclassHingeLoss,
   sparsemaxLoss,
+  softDtw,
 ]);
 
 function buildIndex(losses: readonly AnyLossDescriptor[]): ReadonlyMap<string, AnyLossDescriptor> {

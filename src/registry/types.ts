@@ -100,6 +100,13 @@ export interface KernelResult {
   readonly grads: Readonly<Record<string, FloatArray>>;
 }
 
+/** What a request costs beyond its elements (LossDescriptor.work). */
+export interface Work {
+  readonly steps: number;
+  /** JSON Pointer of what drives the cost (an iteration count, the longer tensor). */
+  readonly path: string;
+}
+
 /** Allocates a zero-filled float array of the request's dtype. */
 export type Alloc = (length: number) => FloatArray;
 
@@ -126,6 +133,14 @@ export interface LossDescriptor<O extends Record<string, unknown> = Record<strin
   readonly __options?: O;
   /** Meta step: shapes, option ranges and values. The kernel may then assume valid input. */
   check(args: Args, opts: O): CheckResult<P>;
+  /**
+   * For a loss whose cost grows faster than its input: the steps the kernel will take for this
+   * (checked) request, forward and backward together, in units of one element of an ordinary
+   * elementwise loss. The pipeline refuses a request above its work budget (a fixed multiple of
+   * the element limit) with 413 before computing anything. Absent: the cost is linear in the
+   * elements, which the element limit already bounds.
+   */
+  work?(args: Args, opts: O, plan: P): Work;
   /** Forward and backward together. */
   compute(args: Args, opts: O, plan: P, grad: GradRequest, alloc: Alloc): KernelResult;
 }
