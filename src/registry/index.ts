@@ -28,6 +28,7 @@ import { ntXentLoss } from '../losses/nt-xent-loss.js';
 import { poissonNllLoss } from '../losses/poisson-nll-loss.js';
 import { poly1CrossEntropy } from '../losses/poly1-cross-entropy.js';
 import { sigmoidFocalLoss } from '../losses/sigmoid-focal-loss.js';
+import { sinkhornLoss } from '../losses/sinkhorn-loss.js';
 import { smoothL1Loss } from '../losses/smooth-l1-loss.js';
 import { softDtw } from '../losses/soft-dtw.js';
 import { softMarginLoss } from '../losses/soft-margin-loss.js';
@@ -70,6 +71,7 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   // the third family
   multiclassHingeLoss,
   sparsemaxLoss,
+  sinkhornLoss,
   softDtw,
 ]);
 
