@@ -33,6 +33,7 @@ import { smoothL1Loss } from '../losses/smooth-l1-loss.js';
 import { softDtw } from '../losses/soft-dtw.js';
 import { softMarginLoss } from '../losses/soft-margin-loss.js';
 import { sparsemaxLoss } from '../losses/sparsemax-loss.js';
+import { supconLoss } from '../losses/supcon-loss.js';
 import { tripletMarginLoss } from '../losses/triplet-margin-loss.js';
 import type { AnyLossDescriptor } from './types.js';
 
@@ -71,6 +72,7 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   // the third family
   multiclassHingeLoss,
   sparsemaxLoss,
+  supconLoss,
   sinkhornLoss,
   softDtw,
 ]);
