@@ -24,6 +24,7 @@
 // exactly where autograd produces them.
 
 import { z } from 'zod';
+import { exp } from '../numeric/exp.js';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
 import { reductionOption } from '../registry/options.js';
@@ -82,27 +83,52 @@ function badWeight(name: string, t: FloatTensor) {
   return null;
 }
 
-/**
- * torch.logsumexp of the `count` values src[o + q·stride] + shift[q·shiftStride]: the maximum
- * (0 when infinite) plus the log of the sum of shifted exps.
- */
-export function logSumExp(
-  src: Float64Array,
+/** torch.logsumexp's shift: the maximum, or 0 when it is infinite. */
+function shiftOf(mx: number): number {
+  return mx === Number.POSITIVE_INFINITY || mx === Number.NEGATIVE_INFINITY ? 0 : mx;
+}
+
+/** lse_i(Mr + u[:, None]) for every column j, into out[o..o + m), walking Mr row by row. */
+function logSumExpCols(
+  Mr: Float64Array,
+  u: Float64Array,
+  n: number,
+  m: number,
+  out: Float64Array,
   o: number,
-  stride: number,
-  shift: Float64Array,
-  shiftStride: number,
-  count: number,
-): number {
+  acc: Float64Array,
+): void {
+  acc.fill(Number.NEGATIVE_INFINITY);
+  for (let i = 0; i < n; i++) {
+    const ui = u[i] as number;
+    const row = i * m;
+    for (let j = 0; j < m; j++) {
+      const x = (Mr[row + j] as number) + ui;
+      if (x > (acc[j] as number)) acc[j] = x;
+    }
+  }
+  for (let j = 0; j < m; j++) out[o + j] = shiftOf(acc[j] as number);
+  acc.fill(0);
+  for (let i = 0; i < n; i++) {
+    const ui = u[i] as number;
+    const row = i * m;
+    for (let j = 0; j < m; j++)
+      acc[j] = (acc[j] as number) + exp((Mr[row + j] as number) + ui - (out[o + j] as number));
+  }
+  for (let j = 0; j < m; j++) out[o + j] = Math.log(acc[j] as number) + (out[o + j] as number);
+}
+
+/** lse_j(Mr[i, :] + v) of row i. */
+function logSumExpRow(Mr: Float64Array, i: number, v: Float64Array, m: number): number {
+  const row = i * m;
   let mx = Number.NEGATIVE_INFINITY;
-  for (let q = 0; q < count; q++) {
-    const x = (src[o + q * stride] as number) + (shift[q * shiftStride] as number);
+  for (let j = 0; j < m; j++) {
+    const x = (Mr[row + j] as number) + (v[j] as number);
     if (x > mx) mx = x;
   }
-  if (mx === Number.POSITIVE_INFINITY || mx === Number.NEGATIVE_INFINITY) mx = 0;
+  mx = shiftOf(mx);
   let s = 0;
-  for (let q = 0; q < count; q++)
-    s += Math.exp((src[o + q * stride] as number) + (shift[q * shiftStride] as number) - mx);
+  for (let j = 0; j < m; j++) s += exp((Mr[row + j] as number) + (v[j] as number) - mx);
   return Math.log(s) + mx;
 }
 
@@ -120,6 +146,8 @@ interface Problem {
   readonly lseRow: Float64Array;
   readonly u: Float64Array;
   readonly v: Float64Array;
+  /** Scratch of m values. */
+  readonly acc: Float64Array;
 }
 
 /** u^t (t >= 1) or the zeros of u^0, into p.u. */
@@ -140,9 +168,9 @@ function iterate(p: Problem): void {
   const { n, m, iters, Mr, lseCol, lseRow, u, v } = p;
   u.fill(0);
   for (let t = 1; t <= iters; t++) {
-    for (let j = 0; j < m; j++) lseCol[(t - 1) * m + j] = logSumExp(Mr, j, m, u, 1, n);
+    logSumExpCols(Mr, u, n, m, lseCol, (t - 1) * m, p.acc);
     loadV(p, t);
-    for (let i = 0; i < n; i++) lseRow[(t - 1) * n + i] = logSumExp(Mr, i * m, 1, v, 1, m);
+    for (let i = 0; i < n; i++) lseRow[(t - 1) * n + i] = logSumExpRow(Mr, i, v, m);
     loadU(p, t);
   }
 }
@@ -241,6 +269,7 @@ export const sinkhornLoss = defineLoss<typeof options.shape, Plan>({
       lseRow: new Float64Array(iters * n),
       u: new Float64Array(n),
       v: new Float64Array(m),
+      acc: new Float64Array(m),
     };
     const gMr = backward ? new Float64Array(n * m) : null;
     const gM = wantM ? new Float64Array(n * m) : null;
@@ -291,7 +320,7 @@ export const sinkhornLoss = defineLoss<typeof options.shape, Plan>({
           const lse = p.lseRow[(t - 1) * n + i] as number;
           for (let j = 0; j < m; j++) {
             const q = i * m + j;
-            const g = -ub * Math.exp((Mr[q] as number) + (v[j] as number) - lse);
+            const g = -ub * exp((Mr[q] as number) + (v[j] as number) - lse);
             gMr[q] = (gMr[q] as number) + g;
             vbar[j] = (vbar[j] as number) + g;
           }

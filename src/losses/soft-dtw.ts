@@ -17,6 +17,7 @@
 // Cost: O(n m d) per pair forward, the same backward; LossDescriptor.work counts it.
 
 import { z } from 'zod';
+import { exp } from '../numeric/exp.js';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
 import { reductionOption } from '../registry/options.js';
@@ -49,6 +50,13 @@ const STEPS_PER_FEATURE = 1;
 const STEPS_PER_CELL = 8;
 
 const INF = Number.POSITIVE_INFINITY;
+
+/** Math.max of three (NaN if one is NaN), without the variadic call. */
+function max3(a: number, b: number, c: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b) || Number.isNaN(c)) return Number.NaN;
+  const ab = a > b ? a : b;
+  return ab > c ? ab : c;
+}
 
 /** Squared Euclidean distance of x_i (at xo) and y_j (at yo), summed in feature order. */
 function sqdist(x: FloatArray, xo: number, y: FloatArray, yo: number, d: number): number {
@@ -94,8 +102,8 @@ function forward(p: Pair): number {
       const a1 = (R[row - W + j] as number) / -gamma;
       const a2 = (R[row - W + j - 1] as number) / -gamma;
       const a3 = (R[row + j - 1] as number) / -gamma;
-      const mx = Math.max(a1, a2, a3);
-      const s = Math.exp(a1 - mx) + Math.exp(a2 - mx) + Math.exp(a3 - mx);
+      const mx = max3(a1, a2, a3);
+      const s = exp(a1 - mx) + exp(a2 - mx) + exp(a3 - mx);
       R[row + j] = sqdist(x, xb + (i - 1) * d, y, yb + (j - 1) * d, d) + -gamma * (Math.log(s) + mx);
     }
   }
@@ -133,10 +141,10 @@ function backward(
       const a1 = (R[row - W + j] as number) / -gamma;
       const a2 = (R[row - W + j - 1] as number) / -gamma;
       const a3 = (R[row + j - 1] as number) / -gamma;
-      const mx = Math.max(a1, a2, a3);
-      const e1 = Math.exp(a1 - mx);
-      const e2 = Math.exp(a2 - mx);
-      const e3 = Math.exp(a3 - mx);
+      const mx = max3(a1, a2, a3);
+      const e1 = exp(a1 - mx);
+      const e2 = exp(a2 - mx);
+      const e3 = exp(a3 - mx);
       const s = e1 + e2 + e3;
       prev[j] = (prev[j] as number) + (e * e1) / s;
       prev[j - 1] = (prev[j - 1] as number) + (e * e2) / s;
