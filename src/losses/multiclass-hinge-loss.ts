@@ -58,29 +58,36 @@ export const multiclassHingeLoss = defineLoss<typeof options.shape, RowPlan>({
     for (let i = 0; i < rows; i++) {
       const o = i * C;
       const y = labels[i] as number;
+      // the maximum of s_j + 1 - [j = y], how many entries reach it, and s·onehot(y)
       let m = Number.NEGATIVE_INFINITY;
+      let ties = 0;
       let nan = false;
       let dot = 0;
       for (let j = 0; j < C; j++) {
         const sj = s[o + j] as number;
-        const v = sj + 1 - (j === y ? 1 : 0);
-        if (v > m) m = v;
+        const hot = j === y ? 1 : 0;
+        const v = sj + 1 - hot;
+        if (v > m) {
+          m = v;
+          ties = 1;
+        } else if (v === m) ties++;
         else if (Number.isNaN(v)) nan = true;
-        dot += sj * (j === y ? 1 : 0);
+        dot += sj * hot;
       }
-      if (nan) m = Number.NaN;
+      if (nan) {
+        m = Number.NaN;
+        ties = 0;
+      }
       const l = m - dot;
       total += l;
       if (out !== null) out[i] = l;
       if (gs === null) continue;
 
       const Gi = none ? (grad.gamma === null ? 1 : (grad.gamma[i] as number)) : G;
-      let ties = 0;
-      for (let j = 0; j < C; j++) if ((s[o + j] as number) + 1 - (j === y ? 1 : 0) === m) ties++;
       const share = Gi / ties;
       for (let j = 0; j < C; j++) {
-        const atMax = (s[o + j] as number) + 1 - (j === y ? 1 : 0) === m ? 1 : 0;
-        gs[o + j] = share * atMax - (j === y ? Gi : 0);
+        const hot = j === y ? 1 : 0;
+        gs[o + j] = share * ((s[o + j] as number) + 1 - hot === m ? 1 : 0) - hot * Gi;
       }
     }
     const grads: Record<string, FloatArray> = {};

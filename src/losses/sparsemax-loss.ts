@@ -26,30 +26,24 @@ const OP = 'sparsemax_loss';
 
 const options = z.object({ reduction: reductionOption() });
 
-/** Decreasing order, NaN last (jnp.sort puts NaN at the end of its increasing order, then [::-1] first). */
-const decreasing = (a: number, b: number) => b - a;
-
-/** sparsemax(z) of the `C` scores at `s[o..]` into `p[0..C)`; `u` is scratch of length C. */
+/**
+ * sparsemax(z) of the `C` scores at `s[o..]` into `p[0..C)`; `u` is scratch of length C. The
+ * typed array's own numeric sort (increasing) is read from its end: u_i = sorted[C - i].
+ */
 export function projectSimplex(s: FloatArray, o: number, C: number, u: Float64Array, p: Float64Array): void {
   for (let j = 0; j < C; j++) u[j] = s[o + j] as number;
-  u.sort(decreasing);
+  u.sort();
+  // p holds cumsum(u) until the projection overwrites it
   let cum = 0;
   let k = 0;
-  let cumK = 0;
   for (let i = 1; i <= C; i++) {
-    cum += u[i - 1] as number;
-    if (1 / i + ((u[i - 1] as number) - cum / i) > 0) {
-      k++;
-    }
-  }
-  // cumsum(u)_k, recomputed in the same order (the count need not be a prefix for NaN rows)
-  cum = 0;
-  for (let i = 0; i < C; i++) {
-    cum += u[i] as number;
-    if (i === k - 1) cumK = cum;
+    const ui = u[C - i] as number;
+    cum += ui;
+    p[i - 1] = cum;
+    if (1 / i + (ui - cum / i) > 0) k++;
   }
   // k = 0 only when no entry passes (a NaN row): optax then reads cumsum_u[-1] and divides by 0
-  if (k === 0) cumK = cum;
+  const cumK = p[k === 0 ? C - 1 : k - 1] as number;
   for (let j = 0; j < C; j++) {
     const v = 1 / k + ((s[o + j] as number) - cumK / k);
     p[j] = v > 0 ? v : Number.isNaN(v) ? v : 0;

@@ -111,6 +111,28 @@ export const EXAMPLES: Readonly<Record<string, PlaygroundExample>> = {
     },
     sweep: [-4, 0],
   },
+  multiclass_hinge_loss: { args: { scores: classLogits, labels: [0, 2] } },
+  sparsemax_loss: { args: { scores: classLogits, labels: [0, 2] } },
+  // 3 samples, 2 views each: samples 0 and 2 share a label
+  supcon_loss: {
+    args: {
+      features: [
+        [
+          [1.0, 0.0],
+          [0.8, 0.6],
+        ],
+        [
+          [0.0, 1.0],
+          [0.6, 0.8],
+        ],
+        [
+          [-1.0, 0.0],
+          [-0.8, -0.6],
+        ],
+      ],
+      labels: [0, 1, 0],
+    },
+  },
   // swept: x2 of the first box
   generalized_box_iou_loss: { args: boxes, sweep: [0.5, 5], element: 2 },
   distance_box_iou_loss: { args: boxes, sweep: [0.5, 5], element: 2 },
