@@ -28,7 +28,7 @@ import { exp } from '../numeric/exp.js';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
+import { type ArgSpec, defineLoss, type FloatArray, type FloatTensor } from '../registry/types.js';
 import { predictionArg } from './args.js';
 import { refuse } from './check.js';
 import { elementPath } from './score-rows.js';
@@ -64,8 +64,8 @@ const STEPS_PER_CELL = 6;
 /** Per stored logsumexp value: bounds the memory kept for the backward pass. */
 const STEPS_PER_STORED = 16;
 
-function weightArg(name: string, description: string) {
-  return { name, kind: 'float' as const, required: false, differentiable: true, gradByDefault: false, description };
+function marginalArg(name: string, description: string): ArgSpec {
+  return { name, kind: 'float', required: false, differentiable: true, gradByDefault: false, description };
 }
 
 /** The first negative or non-finite weight of `t`, as a refusal. */
@@ -186,8 +186,8 @@ export const sinkhornLoss = defineLoss<typeof options.shape, Plan>({
   reference: 'POT ot.sinkhorn2(a, b, M, reg, method="sinkhorn_log", numItermax, stopThr=0) (POT 0.8.2; Cuturi 2013)',
   args: [
     predictionArg('M', 'Cost matrix (n, m), n, m >= 1 (any real costs).'),
-    weightArg('a', 'Source weights (n,), finite and >= 0; default uniform 1/n.'),
-    weightArg(
+    marginalArg('a', 'Source weights (n,), finite and >= 0; default uniform 1/n.'),
+    marginalArg(
       'b',
       'Target weights (m,), or (m, k) for k problems solved separately; finite and >= 0; default uniform 1/m.',
     ),
