@@ -26,13 +26,30 @@ const OP = 'sparsemax_loss';
 
 const options = z.object({ reduction: reductionOption() });
 
+/** Rows up to this many classes are sorted in place here: the native sort's call costs more. */
+const SMALL_ROW = 32;
+
+/** Increasing order of u[0..C), as the typed array's sort leaves it for finite values. */
+function insertionSort(u: Float64Array, C: number): void {
+  for (let i = 1; i < C; i++) {
+    const v = u[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (u[j] as number) > v) {
+      u[j + 1] = u[j] as number;
+      j--;
+    }
+    u[j + 1] = v;
+  }
+}
+
 /**
  * sparsemax(z) of the `C` scores at `s[o..]` into `p[0..C)`; `u` is scratch of length C. The
  * typed array's own numeric sort (increasing) is read from its end: u_i = sorted[C - i].
  */
 export function projectSimplex(s: FloatArray, o: number, C: number, u: Float64Array, p: Float64Array): void {
   for (let j = 0; j < C; j++) u[j] = s[o + j] as number;
-  u.sort();
+  if (C <= SMALL_ROW) insertionSort(u, C);
+  else u.sort();
   // p holds cumsum(u) until the projection overwrites it
   let cum = 0;
   let k = 0;
