@@ -143,6 +143,13 @@ export const PROBLEMS = Object.freeze({
     slug: 'method-not-allowed',
     explanation: 'The path exists but does not accept this method.',
   },
+  LOSSD_TOO_MUCH_WORK: {
+    status: 413,
+    title: 'Too much work',
+    slug: 'too-much-work',
+    explanation:
+      'The request would take more computation than its size allows: a loss whose cost grows faster than its input (iterations times a cost matrix, a dynamic-programming table) is limited to a fixed multiple of the element limit (LOSSD_MAX_ELEMENTS). Send fewer iterations or shorter inputs.',
+  },
 } satisfies Record<string, ProblemType>);
 
 export type ErrorCode = keyof typeof PROBLEMS;

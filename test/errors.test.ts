@@ -8,8 +8,9 @@ import { PROBLEMS, problemBody, problemType } from '../src/errors.js';
 describe('the problem table', () => {
   const codes = Object.keys(PROBLEMS) as Array<keyof typeof PROBLEMS>;
 
-  it('has 21 problem types (a new one is appended, never reused)', () => {
-    expect(codes).toHaveLength(21);
+  it('has 22 problem types (a new one is appended, never reused)', () => {
+    expect(codes).toHaveLength(22);
+    expect(codes.at(-1)).toBe('LOSSD_TOO_MUCH_WORK');
   });
 
   it('gives every code a distinct type URI, a title and an explanation', () => {
@@ -30,6 +31,7 @@ describe('the problem table', () => {
     expect(status('LOSSD_UNKNOWN_LOSS')).toBe(404);
     expect(status('LOSSD_BODY_TOO_LARGE')).toBe(413);
     expect(status('LOSSD_TOO_MANY_ELEMENTS')).toBe(413);
+    expect(status('LOSSD_TOO_MUCH_WORK')).toBe(413);
     expect(status('LOSSD_UNSUPPORTED_MEDIA_TYPE')).toBe(415);
     expect(status('LOSSD_RATE_LIMITED')).toBe(429);
     expect(status('LOSSD_OVERLOADED')).toBe(503);

@@ -101,6 +101,23 @@ function classIndex(loss: string, intTarget: boolean, lo = -3, hi = 3) {
   } satisfies LossCase;
 }
 
+/** (n / C, C) scores and one label per row, for optax's scores/labels losses. */
+function scoreRows(loss: string) {
+  return {
+    loss,
+    classes: true,
+    make(n: number, C: number, dtype: FloatDType): KernelInput {
+      const N = Math.max(1, Math.floor(n / C));
+      const shape = [N, C];
+      return {
+        args: { scores: floats(dtype, shape, -3, 3), labels: ints([N], (_i, u) => Math.floor(u * C)) },
+        opts: {},
+        shape,
+      };
+    },
+  } satisfies LossCase;
+}
+
 function boxes(loss: string) {
   return {
     loss,
@@ -295,6 +312,41 @@ const CASES: LossCase[] = [
       const rows = 2 * Math.max(1, Math.ceil(Math.sqrt(n) / 20));
       const shape = [rows, n / rows];
       return { args: { input: floats(dtype, shape, -1, 1) }, opts: {}, shape };
+    },
+  },
+  scoreRows('multiclass_hinge_loss'),
+  scoreRows('sparsemax_loss'),
+  {
+    loss: 'supcon_loss',
+    classes: false,
+    make(n, _C, dtype) {
+      // cost grows with (2 bsz)² · D, as nt_xent_loss's: keep the samples few (2, 16, 50)
+      const bsz = Math.max(1, Math.ceil(Math.sqrt(n) / 20));
+      const shape = [bsz, 2, n / (2 * bsz)];
+      return {
+        args: { features: floats(dtype, shape, -1, 1), labels: ints([bsz], (_i, u) => Math.floor(u * 3)) },
+        opts: { temperature: 0.5 },
+        shape,
+      };
+    },
+  },
+  {
+    loss: 'sinkhorn_loss',
+    classes: false,
+    make(n, _C, dtype) {
+      // cost grows with numItermax · n · m: 10 iterations here (the default is 100)
+      const rows = 10 ** Math.floor(Math.log10(n) / 2);
+      const shape = [rows, n / rows];
+      return { args: { M: floats(dtype, shape, 0, 1) }, opts: { numItermax: 10, reg: 0.1 }, shape };
+    },
+  },
+  {
+    loss: 'soft_dtw',
+    classes: false,
+    make(n, _C, dtype) {
+      // cost grows with B · L² · d: pairs of series of length 50 with 4 features
+      const shape = [n / 200, 50, 4];
+      return { args: { x: floats(dtype, shape, -1, 1), y: floats(dtype, shape, -1, 1) }, opts: {}, shape };
     },
   },
   boxes('generalized_box_iou_loss'),

@@ -572,6 +572,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/losses/multiclass_hinge_loss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Crammer–Singer multiclass hinge: the label must beat the best other class by a margin of 1.
+         * @description Crammer–Singer multiclass hinge: the label must beat the best other class by a margin of 1.
+         *
+         *     Formula: `L = max_j (s[j] + 1 - [j = y]) - s[y] = max(0, 1 + max_{j != y} s[j] - s[y])`
+         *
+         *     Reference: optax.losses.multiclass_hinge_loss (optax 0.2.9; Crammer & Singer 2001)
+         */
+        post: operations["multiclass_hinge_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/losses/multilabel_margin_loss": {
         parameters: {
             query?: never;
@@ -764,6 +788,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/losses/sinkhorn_loss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Entropic optimal transport cost <T, M> after a fixed number of log-domain Sinkhorn iterations.
+         * @description Entropic optimal transport cost <T, M> after a fixed number of log-domain Sinkhorn iterations.
+         *
+         *     Formula: `Mr = -M/reg, u = v = 0; numItermax times: v = log b - logsumexp_i(Mr + u), u = log a - logsumexp_j(Mr + v); T = exp(Mr + u + v); L = sum(M * T)`
+         *
+         *     Reference: POT ot.sinkhorn2(a, b, M, reg, method="sinkhorn_log", numItermax, stopThr=0) (POT 0.8.2; Cuturi 2013)
+         */
+        post: operations["sinkhorn_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/losses/smooth_l1_loss": {
         parameters: {
             query?: never;
@@ -782,6 +830,30 @@ export interface paths {
          *     Reference: torch.nn.functional.smooth_l1_loss (PyTorch 1.13)
          */
         post: operations["smooth_l1_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/losses/soft_dtw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Soft-DTW: a differentiable dynamic-time-warping discrepancy between two time series.
+         * @description Soft-DTW: a differentiable dynamic-time-warping discrepancy between two time series.
+         *
+         *     Formula: `R[i,j] = D[i,j] + softmin_gamma(R[i-1,j], R[i-1,j-1], R[i,j-1]), R[0,0] = 0, R[i,0] = R[0,j] = inf, D[i,j] = |x_i - y_j|^2; L = R[n,m]`
+         *
+         *     Reference: Soft-DTW of Cuturi & Blondel 2017, arXiv:1703.01541 (mblondel/soft-dtw SoftDTW, squared Euclidean cost)
+         */
+        post: operations["soft_dtw"];
         delete?: never;
         options?: never;
         head?: never;
@@ -830,6 +902,54 @@ export interface paths {
          *     Reference: keras.losses.categorical_focal_crossentropy(from_logits=True) (Keras 3); Lin et al. 2017, arXiv:1708.02002
          */
         post: operations["softmax_focal_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/losses/sparsemax_loss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sparsemax (Fenchel–Young) loss: a multiclass loss whose probabilities can be exactly zero.
+         * @description Sparsemax (Fenchel–Young) loss: a multiclass loss whose probabilities can be exactly zero.
+         *
+         *     Formula: `L = p . where(p, z - z[y], 0) + (1 - p . p) / 2, p = sparsemax(z) (projection onto the simplex)`
+         *
+         *     Reference: optax.losses.multiclass_sparsemax_loss (optax 0.2.9; Martins & Astudillo 2016, arXiv:1602.02068)
+         */
+        post: operations["sparsemax_loss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/losses/supcon_loss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Supervised contrastive loss: each view must pick out the views of its own class among the batch.
+         * @description Supervised contrastive loss: each view must pick out the views of its own class among the batch.
+         *
+         *     Formula: `L_r = -(temperature / base_temperature) * sum_q m[r,q] log_prob[r,q] / sum_q m[r,q], log_prob[r,q] = l[r,q] - log sum_{q != r} exp(l[r,q]), l = anchor . contrast^T / temperature - row max`
+         *
+         *     Reference: SupConLoss of HobbitLong/SupContrast (Khosla et al. 2020, arXiv:2004.11362)
+         */
+        post: operations["supcon_loss"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1548,6 +1668,29 @@ export interface components {
             };
             loss: components["schemas"]["LossValue"];
         };
+        MulticlassHingeLossRequest: {
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description Class index of each row in [0, C), shaped like scores without its last axis. Integer values. */
+            labels: components["schemas"]["Tensor"];
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+            /** @description Scores (..., C), C >= 1, classes on the last axis. */
+            scores: components["schemas"]["Tensor"];
+        };
+        MulticlassHingeLossResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                scores?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
         MultilabelMarginLossRequest: {
             /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
             dtype?: "float64" | "float32";
@@ -1712,7 +1855,7 @@ export interface components {
              * @description Stable machine-readable code (see the table in the API description).
              * @enum {string}
              */
-            code: "LOSSD_MALFORMED_JSON" | "LOSSD_INVALID_REQUEST" | "LOSSD_INVALID_TENSOR" | "LOSSD_SHAPE_MISMATCH" | "LOSSD_INVALID_VALUE" | "LOSSD_INVALID_OPTION" | "LOSSD_GRADIENT_UNAVAILABLE" | "LOSSD_INVALID_GRAD_OUTPUT" | "LOSSD_UNAUTHORIZED" | "LOSSD_UNKNOWN_LOSS" | "LOSSD_NOT_FOUND" | "LOSSD_BODY_TOO_LARGE" | "LOSSD_TOO_MANY_ELEMENTS" | "LOSSD_UNSUPPORTED_MEDIA_TYPE" | "LOSSD_RATE_LIMITED" | "LOSSD_OVERLOADED" | "LOSSD_SHUTTING_DOWN" | "LOSSD_INTERNAL" | "LOSSD_TIMEOUT" | "LOSSD_WORKER_CRASHED" | "LOSSD_METHOD_NOT_ALLOWED";
+            code: "LOSSD_MALFORMED_JSON" | "LOSSD_INVALID_REQUEST" | "LOSSD_INVALID_TENSOR" | "LOSSD_SHAPE_MISMATCH" | "LOSSD_INVALID_VALUE" | "LOSSD_INVALID_OPTION" | "LOSSD_GRADIENT_UNAVAILABLE" | "LOSSD_INVALID_GRAD_OUTPUT" | "LOSSD_UNAUTHORIZED" | "LOSSD_UNKNOWN_LOSS" | "LOSSD_NOT_FOUND" | "LOSSD_BODY_TOO_LARGE" | "LOSSD_TOO_MANY_ELEMENTS" | "LOSSD_UNSUPPORTED_MEDIA_TYPE" | "LOSSD_RATE_LIMITED" | "LOSSD_OVERLOADED" | "LOSSD_SHUTTING_DOWN" | "LOSSD_INTERNAL" | "LOSSD_TIMEOUT" | "LOSSD_WORKER_CRASHED" | "LOSSD_METHOD_NOT_ALLOWED" | "LOSSD_TOO_MUCH_WORK";
             detail: string;
             /** @description What is wrong, and where. */
             errors: {
@@ -1788,6 +1931,37 @@ export interface components {
             };
             loss: components["schemas"]["LossValue"];
         };
+        SinkhornLossRequest: {
+            /** @description Cost matrix (n, m), n, m >= 1 (any real costs). */
+            M: components["schemas"]["Tensor"];
+            /** @description Source weights (n,), finite and >= 0; default uniform 1/n. */
+            a?: components["schemas"]["Tensor"];
+            /** @description Target weights (m,), or (m, k) for k problems solved separately; finite and >= 0; default uniform 1/m. */
+            b?: components["schemas"]["Tensor"];
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description Sinkhorn iterations, all of them run (POT's stopThr=0); an integer in [1, 10000]. */
+            numItermax?: number;
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+            /** @description Entropic regularization (> 0); small values approach exact optimal transport. */
+            reg?: number;
+        };
+        SinkhornLossResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                M?: components["schemas"]["Tensor"];
+                a?: components["schemas"]["Tensor"];
+                b?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
         SmoothL1LossRequest: {
             /** @description Where the loss turns from quadratic to linear (>= 0; 0 gives the L1 loss). */
             beta?: number;
@@ -1811,6 +1985,32 @@ export interface components {
             grad?: {
                 input?: components["schemas"]["Tensor"];
                 target?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
+        SoftDtwRequest: {
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Smoothing of the minimum (> 0); as it tends to 0, soft-DTW tends to DTW. */
+            gamma?: number;
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+            /** @description A time series: (n,), (n, d) or a batch (B, n, d); n >= 1. */
+            x: components["schemas"]["Tensor"];
+            /** @description The other series, of the same rank, feature size d (and batch B); its length m >= 1 may differ. */
+            y: components["schemas"]["Tensor"];
+        };
+        SoftDtwResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                x?: components["schemas"]["Tensor"];
+                y?: components["schemas"]["Tensor"];
             };
             loss: components["schemas"]["LossValue"];
         };
@@ -1864,6 +2064,61 @@ export interface components {
             grad?: {
                 y_pred?: components["schemas"]["Tensor"];
                 y_true?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
+        SparsemaxLossRequest: {
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description Class index of each row in [0, C), shaped like scores without its last axis. Integer values. */
+            labels: components["schemas"]["Tensor"];
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+            /** @description Scores (..., C), C >= 1, classes on the last axis. */
+            scores: components["schemas"]["Tensor"];
+        };
+        SparsemaxLossResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                scores?: components["schemas"]["Tensor"];
+            };
+            loss: components["schemas"]["LossValue"];
+        };
+        SupconLossRequest: {
+            /** @description The loss is scaled by temperature / base_temperature (> 0). */
+            base_temperature?: number;
+            /** @description "all": every view of every sample is an anchor; "one": only view 0 of each sample. */
+            contrast_mode?: "all" | "one";
+            /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
+            dtype?: "float64" | "float32";
+            /** @description How tensors in the response are written: nested arrays, {shape, data}, or {shape, dtype, b64}. */
+            encoding?: "nested" | "flat" | "b64";
+            /** @description Features (bsz, n_views, ...), flattened to (bsz, n_views, D); not normalized by the loss. */
+            features: components["schemas"]["Tensor"];
+            /** @description Upstream gradient: a number for a reduced loss, a tensor of the loss shape for reduction "none". Default: ones. */
+            grad_output?: components["schemas"]["Tensor"];
+            /** @description Arguments to differentiate with respect to; default: the prediction arguments. [] returns no gradients. */
+            grad_wrt?: string[];
+            /** @description Class of each sample (bsz,): samples with equal labels are positives. Not with mask. Integer values. */
+            labels?: components["schemas"]["Tensor"];
+            /** @description Positive pairs (bsz, bsz): mask[i, j] weighs sample j as a positive of anchor i (may be asymmetric or weighted). Not with labels. */
+            mask?: components["schemas"]["Tensor"];
+            /** @description How the per-element losses are reduced: "none", "mean" or "sum". */
+            reduction?: "none" | "mean" | "sum";
+            /** @description Temperature dividing the dot products (> 0). */
+            temperature?: number;
+        };
+        SupconLossResponse: {
+            /** @description One tensor per argument in grad_wrt, in that argument’s shape; absent when grad_wrt is []. */
+            grad?: {
+                features?: components["schemas"]["Tensor"];
+                mask?: components["schemas"]["Tensor"];
             };
             loss: components["schemas"]["LossValue"];
         };
@@ -2120,7 +2375,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2273,7 +2528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2388,7 +2643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2507,7 +2762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2626,7 +2881,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2733,7 +2988,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2866,7 +3121,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2985,7 +3240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3104,7 +3359,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3231,7 +3486,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3350,7 +3605,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3465,7 +3720,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3580,7 +3835,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3695,7 +3950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3810,7 +4065,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3925,7 +4180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3972,6 +4227,38 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "labels": [
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1,
+                 *           0
+                 *         ],
+                 *         [
+                 *           1,
+                 *           1,
+                 *           0,
+                 *           0
+                 *         ]
+                 *       ],
+                 *       "logits": [
+                 *         [
+                 *           2.5,
+                 *           -1,
+                 *           0.3,
+                 *           -0.4
+                 *         ],
+                 *         [
+                 *           1,
+                 *           0.2,
+                 *           -2,
+                 *           0.7
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["LovaszHingeLossRequest"];
             };
         };
@@ -4012,7 +4299,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4059,6 +4346,35 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "classes": "all",
+                 *       "labels": [
+                 *         [
+                 *           [
+                 *             0,
+                 *             1
+                 *           ]
+                 *         ]
+                 *       ],
+                 *       "probas": [
+                 *         [
+                 *           [
+                 *             [
+                 *               0.8,
+                 *               0.1
+                 *             ]
+                 *           ],
+                 *           [
+                 *             [
+                 *               0.2,
+                 *               0.9
+                 *             ]
+                 *           ]
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["LovaszSoftmaxLossRequest"];
             };
         };
@@ -4099,7 +4415,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4226,7 +4542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4341,7 +4657,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4448,7 +4764,114 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    multiclass_hinge_loss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "labels": [
+                 *         0,
+                 *         1
+                 *       ],
+                 *       "scores": [
+                 *         [
+                 *           2,
+                 *           0.5,
+                 *           -1
+                 *         ],
+                 *         [
+                 *           0.1,
+                 *           0.2,
+                 *           0.3
+                 *         ]
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["MulticlassHingeLossRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MulticlassHingeLossResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4555,7 +4978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4670,7 +5093,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4777,7 +5200,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4890,7 +5313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5005,7 +5428,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5112,7 +5535,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5159,6 +5582,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "alpha": 0.9,
+                 *       "y_pred": [
+                 *         1,
+                 *         0,
+                 *         2.5
+                 *       ],
+                 *       "y_true": [
+                 *         1.5,
+                 *         -0.5,
+                 *         2
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["QuantileLossRequest"];
             };
         };
@@ -5199,7 +5637,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5314,7 +5752,121 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sinkhorn_loss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "M": [
+                 *         [
+                 *           0,
+                 *           1,
+                 *           4
+                 *         ],
+                 *         [
+                 *           1,
+                 *           0,
+                 *           1
+                 *         ]
+                 *       ],
+                 *       "a": [
+                 *         0.5,
+                 *         0.5
+                 *       ],
+                 *       "b": [
+                 *         0.25,
+                 *         0.5,
+                 *         0.25
+                 *       ],
+                 *       "numItermax": 20,
+                 *       "reg": 0.5
+                 *     }
+                 */
+                "application/json": components["schemas"]["SinkhornLossRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SinkhornLossResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5429,7 +5981,122 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    soft_dtw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "x": [
+                 *         [
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           1,
+                 *           0.5
+                 *         ],
+                 *         [
+                 *           2,
+                 *           0
+                 *         ]
+                 *       ],
+                 *       "y": [
+                 *         [
+                 *           0,
+                 *           1
+                 *         ],
+                 *         [
+                 *           2,
+                 *           0
+                 *         ]
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["SoftDtwRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SoftDtwResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5544,7 +6211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5591,6 +6258,28 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "alpha": 0.25,
+                 *       "gamma": 2,
+                 *       "y_pred": [
+                 *         [
+                 *           0.5,
+                 *           -1,
+                 *           2
+                 *         ],
+                 *         [
+                 *           1.5,
+                 *           0.2,
+                 *           -0.3
+                 *         ]
+                 *       ],
+                 *       "y_true": [
+                 *         2,
+                 *         0
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["SoftmaxFocalLossRequest"];
             };
         };
@@ -5631,7 +6320,243 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sparsemax_loss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "labels": [
+                 *         0,
+                 *         1
+                 *       ],
+                 *       "scores": [
+                 *         [
+                 *           2,
+                 *           0.5,
+                 *           -1
+                 *         ],
+                 *         [
+                 *           0.1,
+                 *           0.2,
+                 *           0.3
+                 *         ]
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["SparsemaxLossRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SparsemaxLossResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements, too much work. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unsupported media type. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Overloaded, shutting down, request timed out, worker crashed. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    supcon_loss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "features": [
+                 *         [
+                 *           [
+                 *             1,
+                 *             0
+                 *           ],
+                 *           [
+                 *             0.8,
+                 *             0.6
+                 *           ]
+                 *         ],
+                 *         [
+                 *           [
+                 *             0,
+                 *             1
+                 *           ],
+                 *           [
+                 *             0.6,
+                 *             0.8
+                 *           ]
+                 *         ],
+                 *         [
+                 *           [
+                 *             -1,
+                 *             0
+                 *           ],
+                 *           [
+                 *             -0.8,
+                 *             -0.6
+                 *           ]
+                 *         ]
+                 *       ],
+                 *       "labels": [
+                 *         0,
+                 *         1,
+                 *         0
+                 *       ],
+                 *       "temperature": 0.5
+                 *     }
+                 */
+                "application/json": components["schemas"]["SupconLossRequest"];
+            };
+        };
+        responses: {
+            /** @description The loss, and the gradients asked for. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupconLossResponse"];
+                };
+            };
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unauthorized. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Unknown loss, not found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5758,7 +6683,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5805,6 +6730,44 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "alpha": 0.3,
+                 *       "beta": 0.7,
+                 *       "input": [
+                 *         [
+                 *           [
+                 *             0.9,
+                 *             0.2,
+                 *             0.1
+                 *           ]
+                 *         ],
+                 *         [
+                 *           [
+                 *             0.3,
+                 *             0.8,
+                 *             0.6
+                 *           ]
+                 *         ]
+                 *       ],
+                 *       "target": [
+                 *         [
+                 *           [
+                 *             1,
+                 *             0,
+                 *             0
+                 *           ]
+                 *         ],
+                 *         [
+                 *           [
+                 *             0,
+                 *             1,
+                 *             1
+                 *           ]
+                 *         ]
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["TverskyLossRequest"];
             };
         };
@@ -5845,7 +6808,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5892,6 +6855,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "power": 1.5,
+                 *       "y_pred": [
+                 *         1.5,
+                 *         0.5,
+                 *         1
+                 *       ],
+                 *       "y_true": [
+                 *         2,
+                 *         0,
+                 *         1
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["TweedieDevianceRequest"];
             };
         };
@@ -5932,7 +6910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Body too large, too many elements. */
+            /** @description Problem: Body too large, too many elements, too much work. */
             413: {
                 headers: {
                     [name: string]: unknown;

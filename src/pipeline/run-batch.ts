@@ -8,7 +8,7 @@ import type { ExternalB64 } from '../codec/decode.js';
 import { batchRequestSchema } from '../contract/batch-envelope.js';
 import { type Failure, failure, type ProblemIssue, pointer, problemBody } from '../errors.js';
 import { findLoss, knownNames } from '../registry/index.js';
-import { runLoss } from './run-loss.js';
+import { runLoss, workBudget } from './run-loss.js';
 
 export interface BatchLimits {
   /** Most items one batch may hold (LOSSD_MAX_BATCH_ITEMS). */
@@ -85,6 +85,8 @@ export function runBatch(body: unknown, limits: BatchLimits, b64?: ExternalB64):
   }
 
   let kernelMs = 0;
+  // the items share one work budget, as they share the element limit
+  const work = workBudget(limits.maxElements);
   const parts = items.map(({ loss: name, ...itemBody }, i): Uint8Array => {
     const loss = findLoss(name);
     if (loss === undefined) {
@@ -94,7 +96,7 @@ export function runBatch(body: unknown, limits: BatchLimits, b64?: ExternalB64):
         ]),
       );
     }
-    const out = runLoss(loss, itemBody, { maxElements: limits.maxElements }, { b64 });
+    const out = runLoss(loss, itemBody, { maxElements: limits.maxElements, work }, { b64 });
     if (!out.ok) {
       const errors = out.errors.map((e) => ({ path: `/items/${i}${e.path}`, message: e.message }));
       return errorItem({ ...out, errors });

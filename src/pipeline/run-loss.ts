@@ -17,6 +17,29 @@ import type { AnyLossDescriptor, Args } from '../registry/types.js';
 export interface Limits {
   /** Most tensor elements one request may hold (LOSSD_MAX_ELEMENTS). */
   readonly maxElements: number;
+  /**
+   * The work all the requests sharing it may still do (a batch's items share one); a request
+   * alone gets WORK_PER_ELEMENT × maxElements.
+   */
+  readonly work?: WorkBudget;
+}
+
+/** Work left to spend, in the units of LossDescriptor.work. */
+export interface WorkBudget {
+  remaining: number;
+}
+
+/**
+ * How much work a request may ask for per element it may hold: a loss whose cost grows faster
+ * than its input (Sinkhorn's iterations × n × m, soft-DTW's n × m table) may cost at most as
+ * much as this many maximal elementwise requests. With the default 16 Mi elements that is a
+ * few seconds of one worker, well inside the default request timeout.
+ */
+export const WORK_PER_ELEMENT = 16;
+
+/** A fresh budget for one request, or one batch, under `maxElements`. */
+export function workBudget(maxElements: number): WorkBudget {
+  return { remaining: WORK_PER_ELEMENT * maxElements };
 }
 
 export interface Success {
@@ -170,6 +193,18 @@ function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, 
   for (let i = 0; i < wrt.length; i++) {
     const reason = checked.notDifferentiable?.[wrt[i] as string];
     if (reason !== undefined) return gradFailure(i, reason);
+  }
+
+  // A cost beyond the elements' own (step 9, after the shapes are known): one budget per request
+  // or per batch, spent before computing anything.
+  if (loss.work !== undefined) {
+    const budget = limits.work ?? workBudget(limits.maxElements);
+    const { steps, path } = loss.work(args as Args, opts, checked.plan);
+    if (!(steps <= budget.remaining)) {
+      const message = `${loss.name} would take about ${steps} steps; at most ${budget.remaining} are left (${WORK_PER_ELEMENT} × LOSSD_MAX_ELEMENTS per request or batch)`;
+      return failure('LOSSD_TOO_MUCH_WORK', `${path}: ${message}`, [{ path, message }]);
+    }
+    budget.remaining -= steps;
   }
 
   // grad_output must have the loss's shape when a gradient is computed (step 10).

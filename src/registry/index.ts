@@ -22,6 +22,7 @@ import { lovaszSoftmaxLoss } from '../losses/lovasz-softmax-loss.js';
 import { marginRankingLoss } from '../losses/margin-ranking-loss.js';
 import { mseLoss } from '../losses/mse-loss.js';
 import { multiMarginLoss } from '../losses/multi-margin-loss.js';
+import { multiclassHingeLoss } from '../losses/multiclass-hinge-loss.js';
 import { multilabelMarginLoss } from '../losses/multilabel-margin-loss.js';
 import { multilabelSoftMarginLoss } from '../losses/multilabel-soft-margin-loss.js';
 import { nllLoss } from '../losses/nll-loss.js';
@@ -30,9 +31,13 @@ import { poissonNllLoss } from '../losses/poisson-nll-loss.js';
 import { poly1CrossEntropy } from '../losses/poly1-cross-entropy.js';
 import { quantileLoss } from '../losses/quantile-loss.js';
 import { sigmoidFocalLoss } from '../losses/sigmoid-focal-loss.js';
+import { sinkhornLoss } from '../losses/sinkhorn-loss.js';
 import { smoothL1Loss } from '../losses/smooth-l1-loss.js';
+import { softDtw } from '../losses/soft-dtw.js';
 import { softMarginLoss } from '../losses/soft-margin-loss.js';
 import { softmaxFocalLoss } from '../losses/softmax-focal-loss.js';
+import { sparsemaxLoss } from '../losses/sparsemax-loss.js';
+import { supconLoss } from '../losses/supcon-loss.js';
 import { tripletMarginLoss } from '../losses/triplet-margin-loss.js';
 import { tverskyLoss } from '../losses/tversky-loss.js';
 import { tweedieDeviance } from '../losses/tweedie-deviance.js';
@@ -77,6 +82,11 @@ export const LOSSES: readonly AnyLossDescriptor[] = Object.freeze([
   quantileLoss,
   tweedieDeviance,
   softmaxFocalLoss,
+  multiclassHingeLoss,
+  sparsemaxLoss,
+  supconLoss,
+  sinkhornLoss,
+  softDtw,
 ]);
 
 function buildIndex(losses: readonly AnyLossDescriptor[]): ReadonlyMap<string, AnyLossDescriptor> {

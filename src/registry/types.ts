@@ -94,6 +94,13 @@ export interface KernelResult {
   readonly grads: Readonly<Record<string, FloatArray>>;
 }
 
+/** What a request costs beyond its elements (LossDescriptor.work). */
+export interface Work {
+  readonly steps: number;
+  /** JSON Pointer of what drives the cost (an iteration count, the longer tensor). */
+  readonly path: string;
+}
+
 export interface LossDescriptor<
   O extends Record<string, unknown> = Record<string, unknown>,
   P = unknown,
@@ -125,6 +132,14 @@ export interface LossDescriptor<
   readonly __options?: O;
   /** Meta step: shapes, option ranges and values. The kernel may then assume valid input. */
   check(args: A, opts: O): CheckResult<P>;
+  /**
+   * For a loss whose cost grows faster than its input: the steps the kernel will take for this
+   * (checked) request, forward and backward together, in units of one element of an ordinary
+   * elementwise loss. The pipeline refuses a request above its work budget (a fixed multiple of
+   * the element limit) with 413 before computing anything. Absent: the cost is linear in the
+   * elements, which the element limit already bounds.
+   */
+  work?(args: A, opts: O, plan: P): Work;
   /**
    * Forward and backward together, on purpose: every request wants the loss and its
    * gradients, and one pass shares what both need (differences, exponentials, row sums).

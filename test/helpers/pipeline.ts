@@ -12,5 +12,5 @@ export function runCase(fileLoss: string, c: GoldenCase): string[] {
   const out = runLoss(loss, c.request, { maxElements: 1 << 26 });
   if (out.ok) return judge(c, 200, JSON.parse(out.json));
   const status = PROBLEMS[out.code].status;
-  return judge(c, status, { status, detail: out.detail });
+  return judge(c, status, { status, detail: out.detail, errors: out.errors });
 }
