@@ -29,7 +29,7 @@ import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { type ArgSpec, defineLoss } from '../registry/types.js';
+import { type ArgSpec, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg } from './args.js';
 import { refuse } from './check.js';
 import { elementPath } from './score-rows.js';
@@ -204,7 +204,7 @@ export const sinkhornLoss = defineLoss({
     reg: 0.5,
     numItermax: 20,
   },
-  check: (args, opts) => {
+  check: (args, opts): CheckResult<Plan> => {
     const M = args.M as FloatTensor;
     const a = args.a as FloatTensor | undefined;
     const b = args.b as FloatTensor | undefined;

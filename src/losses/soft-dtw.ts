@@ -22,7 +22,7 @@ import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
 import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { defineLoss } from '../registry/types.js';
+import { type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -183,7 +183,7 @@ export const softDtw = defineLoss({
       [2.0, 0.0],
     ],
   },
-  check: (args, opts) => {
+  check: (args, opts): CheckResult<Plan> => {
     const x = args.x as FloatTensor;
     const y = args.y as FloatTensor;
     if (x.shape.length < 1 || x.shape.length > 3) {

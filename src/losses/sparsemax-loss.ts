@@ -21,7 +21,7 @@ import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
-import { checkScoreRows, type RowPlan } from './score-rows.js';
+import { checkScoreRows } from './score-rows.js';
 
 const OP = 'sparsemax_loss';
 

@@ -25,7 +25,7 @@ import { numel, showShape } from '../numeric/shape.js';
 import { rowMax } from '../numeric/stable.js';
 import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
-import { type ArgSpec, defineLoss } from '../registry/types.js';
+import { type ArgSpec, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg } from './args.js';
 import { refuse } from './check.js';
 
@@ -121,7 +121,7 @@ export const supconLoss = defineLoss({
     labels: [0, 1, 0],
     temperature: 0.5,
   },
-  check: (args, opts) => {
+  check: (args, opts): CheckResult<Plan> => {
     const f = args.features as FloatTensor;
     const labels = args.labels as IntTensor | undefined;
     const mask = args.mask as FloatTensor | undefined;
