@@ -4246,12 +4246,12 @@ export interface operations {
                  *       "logits": [
                  *         [
                  *           2.5,
-                 *           -1,
+                 *           -1.3,
                  *           0.3,
                  *           -0.4
                  *         ],
                  *         [
-                 *           1,
+                 *           1.2,
                  *           0.2,
                  *           -2,
                  *           0.7
@@ -6865,7 +6865,7 @@ export interface operations {
                  *       ],
                  *       "y_true": [
                  *         2,
-                 *         0,
+                 *         0.5,
                  *         1
                  *       ]
                  *     }

@@ -53,8 +53,8 @@ export const lovaszHingeLoss = defineLoss({
   ],
   example: {
     logits: [
-      [2.5, -1, 0.3, -0.4],
-      [1, 0.2, -2, 0.7],
+      [2.5, -1.3, 0.3, -0.4],
+      [1.2, 0.2, -2, 0.7],
     ],
     labels: [
       [1, 0, 1, 0],

@@ -98,7 +98,7 @@ export const tweedieDeviance = defineLoss({
   latex: '\\ell = 2\\left(\\frac{y^{2-p}}{(1-p)(2-p)} - \\frac{y\\,\\mu^{1-p}}{1-p} + \\frac{\\mu^{2-p}}{2-p}\\right)',
   reference: 'sklearn.metrics.mean_tweedie_deviance (scikit-learn 1.2)',
   args: regressionArgs,
-  example: { y_true: [2, 0, 1], y_pred: [1.5, 0.5, 1], power: 1.5 },
+  example: { y_true: [2, 0.5, 1], y_pred: [1.5, 0.5, 1], power: 1.5 },
   options,
   check: (args, opts) => checkRegression(args, opts, checkDomain),
   compute: (args, opts, plan, grad, alloc) => runRegression(deviance, args, opts, plan, grad, alloc),
