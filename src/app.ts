@@ -4,11 +4,20 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
+import { cut } from './bounded-text.js';
 import type { Config } from './config.js';
 import { readBody } from './http/body-reader.js';
+import { trackRoutes } from './http/methods.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
-import { errorHandler, notFoundHandler } from './http/problem.js';
+import {
+  clientErrorHandler,
+  connectHandler,
+  errorHandler,
+  frameworkErrors,
+  notFoundHandler,
+  sendProblem,
+} from './http/problem.js';
 import { registerProtection } from './http/protection.js';
 import { batchRoutes } from './http/routes/batch.js';
 import { discoveryRoutes } from './http/routes/discovery.js';
@@ -31,35 +40,79 @@ export interface AppDeps {
   readonly pool: LossPool;
   readonly logger?: FastifyServerOptions['logger'];
   readonly lifecycle?: Lifecycle;
+  /** Node HTTP server timeouts, in ms (tests shorten them). */
+  readonly timeouts?: Partial<HttpTimeouts>;
 }
+
+export interface HttpTimeouts {
+  /** To receive a request's line and headers: a slowloris client is cut off after this. */
+  readonly headers: number;
+  /** To receive a whole request, body included (64 MiB at 0.5 MB/s fits): not its computation. */
+  readonly request: number;
+  /** An idle keep-alive connection is closed after this (above load balancers' usual 60 s). */
+  readonly keepAlive: number;
+}
+
+const TIMEOUTS: HttpTimeouts = { headers: 10_000, request: 120_000, keepAlive: 72_000 };
+
+/** Longer URLs are a 414 (Node itself refuses a request line and headers over 16 KiB). */
+const MAX_URL_CHARS = 8192;
+/** A client's x-request-id is kept (and echoed, and logged) only if it looks like an id. */
+const REQUEST_ID = /^[\w.:@+=-]{1,128}$/;
+/** Characters of the URL in the request's log line. */
+const LOGGED_URL_CHARS = 256;
 
 export async function buildApp({
   config,
   pool,
   logger = false,
   lifecycle = { draining: false },
+  timeouts: timeoutOverrides,
 }: AppDeps): Promise<FastifyInstance> {
+  const timeouts = { ...TIMEOUTS, ...timeoutOverrides };
   const app = Fastify({
     logger,
     bodyLimit: config.bodyLimit,
     // our own onResponse hook writes the single line per request
     logController: new LogController({ disableRequestLogging: true }),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // a client's id is echoed in a header and every log line: only a short, plain one is
+    genReqId: (req) => {
+      const id = req.headers['x-request-id'];
+      return typeof id === 'string' && REQUEST_ID.test(id) ? id : randomUUID();
+    },
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
+    requestTimeout: timeouts.request,
+    keepAliveTimeout: timeouts.keepAlive,
+    // checked every second (Node's default is 30 s, far coarser than the timeouts)
+    http: { headersTimeout: timeouts.headers, connectionsCheckingInterval: 1000 },
   });
 
   app.setValidatorCompiler(schemaCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  const allowedMethods = trackRoutes(app);
+  app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  // CONNECT never reaches a route (Node hands it to a 'connect' listener, else drops it)
+  app.server.on('connect', connectHandler);
 
   // JSON only: the default text/plain parser goes, so any other media type is a 415. No body is
   // parsed on this thread: every body route (a loss, a batch) hands its bytes to a worker,
   // which parses and validates them (src/pool/worker.ts).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', (request, payload, done) => {
-    readBody(payload, request.headers['content-length'], request.routeOptions.bodyLimit, done);
+    readBody(payload, request.headers, request.routeOptions.bodyLimit, done);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.length > MAX_URL_CHARS) {
+      return sendProblem(reply, {
+        code: 'LOSSD_URI_TOO_LONG',
+        detail: `the URL has ${request.url.length} characters; at most ${MAX_URL_CHARS} are accepted`,
+        errors: [],
+      });
+    }
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -74,7 +127,7 @@ export async function buildApp({
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: cut(request.url, LOGGED_URL_CHARS),
         status: reply.statusCode,
         ms: Number(reply.elapsedTime.toFixed(3)),
         ...request.lossd,

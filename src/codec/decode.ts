@@ -10,6 +10,7 @@
 // is float32 (the store rounds to nearest, as LOSSES.md 3.7 asks). Integer tensors become
 // Int32Array after checking every value is a finite integer in range.
 
+import { cutPointer, shown } from '../bounded-text.js';
 import type { ErrorCode, Failure } from '../errors.js';
 import { failure, pointerToken } from '../errors.js';
 import { lendBytes, lendFloat } from '../numeric/arena.js';
@@ -235,7 +236,7 @@ interface ObjectForm {
 function readObjectForm(v: Record<string, unknown>, path: string, budget: ElementBudget): ObjectForm {
   for (const key of Object.keys(v)) {
     if (!OBJECT_KEYS.has(key))
-      fail(`${path}/${pointerToken(key)}`, `unknown tensor member "${key}" (expected shape, data, dtype or b64)`);
+      fail(`${path}/${pointerToken(key)}`, `unknown tensor member ${shown(key)} (expected shape, data, dtype or b64)`);
   }
   const shape = readShape(v.shape, `${path}/shape`);
   let dtype: WireDType | undefined;
@@ -394,7 +395,7 @@ function guard<T>(run: () => T): Decoded<T> {
     return { ok: true, tensor: run() };
   } catch (e) {
     if (e instanceof DecodeError)
-      return failure(e.code, `${e.path}: ${e.message}`, [{ path: e.path, message: e.message }]);
+      return failure(e.code, `${cutPointer(e.path)}: ${e.message}`, [{ path: e.path, message: e.message }]);
     throw e;
   }
 }

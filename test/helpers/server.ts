@@ -19,12 +19,12 @@ export interface RunningServer {
 
 export async function startServer(
   overrides: Partial<Config> = {},
-  { logger }: { logger?: AppDeps['logger'] } = {},
+  { logger, timeouts }: { logger?: AppDeps['logger']; timeouts?: AppDeps['timeouts'] } = {},
 ): Promise<RunningServer> {
   const config = configWith({ workers: 2, ...overrides });
   const pool = createPool({ ...poolOptionsFor(config), workerFile: WORKER_FILE });
   const lifecycle = { draining: false };
-  const app = await buildApp({ config, pool, lifecycle, logger });
+  const app = await buildApp({ config, pool, lifecycle, logger, timeouts });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
