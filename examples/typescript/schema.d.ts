@@ -1508,14 +1508,16 @@ export interface components {
              * @description Stable machine-readable code (see the table in the API description).
              * @enum {string}
              */
-            code: "LOSSD_MALFORMED_JSON" | "LOSSD_INVALID_REQUEST" | "LOSSD_INVALID_TENSOR" | "LOSSD_SHAPE_MISMATCH" | "LOSSD_INVALID_VALUE" | "LOSSD_INVALID_OPTION" | "LOSSD_GRADIENT_UNAVAILABLE" | "LOSSD_INVALID_GRAD_OUTPUT" | "LOSSD_UNAUTHORIZED" | "LOSSD_UNKNOWN_LOSS" | "LOSSD_NOT_FOUND" | "LOSSD_BODY_TOO_LARGE" | "LOSSD_TOO_MANY_ELEMENTS" | "LOSSD_UNSUPPORTED_MEDIA_TYPE" | "LOSSD_RATE_LIMITED" | "LOSSD_OVERLOADED" | "LOSSD_SHUTTING_DOWN" | "LOSSD_INTERNAL" | "LOSSD_TIMEOUT" | "LOSSD_WORKER_CRASHED" | "LOSSD_METHOD_NOT_ALLOWED";
+            code: "LOSSD_MALFORMED_JSON" | "LOSSD_INVALID_REQUEST" | "LOSSD_INVALID_TENSOR" | "LOSSD_SHAPE_MISMATCH" | "LOSSD_INVALID_VALUE" | "LOSSD_INVALID_OPTION" | "LOSSD_GRADIENT_UNAVAILABLE" | "LOSSD_INVALID_GRAD_OUTPUT" | "LOSSD_UNAUTHORIZED" | "LOSSD_UNKNOWN_LOSS" | "LOSSD_NOT_FOUND" | "LOSSD_BODY_TOO_LARGE" | "LOSSD_TOO_MANY_ELEMENTS" | "LOSSD_UNSUPPORTED_MEDIA_TYPE" | "LOSSD_RATE_LIMITED" | "LOSSD_OVERLOADED" | "LOSSD_SHUTTING_DOWN" | "LOSSD_INTERNAL" | "LOSSD_TIMEOUT" | "LOSSD_WORKER_CRASHED" | "LOSSD_METHOD_NOT_ALLOWED" | "LOSSD_UNSUPPORTED_ENCODING" | "LOSSD_MALFORMED_ENCODING" | "LOSSD_MALFORMED_URL" | "LOSSD_URI_TOO_LONG" | "LOSSD_HEADERS_TOO_LARGE" | "LOSSD_MALFORMED_HTTP" | "LOSSD_CLIENT_TIMEOUT" | "LOSSD_FORBIDDEN";
             detail: string;
-            /** @description What is wrong, and where. */
+            /** @description What is wrong, and where: at most 32 entries; long keys and values are cut with "…". */
             errors: {
                 message: string;
                 /** @description JSON Pointer into the request, e.g. /target/3. */
                 path: string;
             }[];
+            /** @description How many more errors were found than are listed (present only when some were left out). */
+            errors_omitted?: number;
             /** @description For an unknown loss: every name the service knows. */
             known?: string[];
             status: number;
@@ -1763,7 +1765,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1799,7 +1801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1888,7 +1890,7 @@ export interface operations {
                     "application/json": components["schemas"]["BinaryCrossEntropyResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1924,7 +1926,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1975,7 +1977,7 @@ export interface operations {
                     "application/json": components["schemas"]["BinaryCrossEntropyWithLogitsResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2011,7 +2013,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2062,7 +2064,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompleteBoxIouLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2098,7 +2100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2149,7 +2151,7 @@ export interface operations {
                     "application/json": components["schemas"]["CosineEmbeddingLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2185,7 +2187,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2236,7 +2238,7 @@ export interface operations {
                     "application/json": components["schemas"]["CrossEntropyResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2272,7 +2274,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2323,7 +2325,7 @@ export interface operations {
                     "application/json": components["schemas"]["CtcLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2359,7 +2361,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2410,7 +2412,7 @@ export interface operations {
                     "application/json": components["schemas"]["DiceLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2446,7 +2448,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2497,7 +2499,7 @@ export interface operations {
                     "application/json": components["schemas"]["DistanceBoxIouLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2533,7 +2535,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2584,7 +2586,7 @@ export interface operations {
                     "application/json": components["schemas"]["GaussianNllLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2620,7 +2622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2671,7 +2673,7 @@ export interface operations {
                     "application/json": components["schemas"]["GeneralizedBoxIouLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2707,7 +2709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2758,7 +2760,7 @@ export interface operations {
                     "application/json": components["schemas"]["HingeEmbeddingLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2794,7 +2796,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2845,7 +2847,7 @@ export interface operations {
                     "application/json": components["schemas"]["HuberLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2881,7 +2883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2932,7 +2934,7 @@ export interface operations {
                     "application/json": components["schemas"]["KlDivResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2968,7 +2970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3019,7 +3021,7 @@ export interface operations {
                     "application/json": components["schemas"]["L1LossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3055,7 +3057,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3106,7 +3108,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogCoshLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3142,7 +3144,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3193,7 +3195,7 @@ export interface operations {
                     "application/json": components["schemas"]["MarginRankingLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3229,7 +3231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3280,7 +3282,7 @@ export interface operations {
                     "application/json": components["schemas"]["MseLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3316,7 +3318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3367,7 +3369,7 @@ export interface operations {
                     "application/json": components["schemas"]["MultiMarginLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3403,7 +3405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3454,7 +3456,7 @@ export interface operations {
                     "application/json": components["schemas"]["MultilabelMarginLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3490,7 +3492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3541,7 +3543,7 @@ export interface operations {
                     "application/json": components["schemas"]["MultilabelSoftMarginLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3577,7 +3579,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3628,7 +3630,7 @@ export interface operations {
                     "application/json": components["schemas"]["NllLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3664,7 +3666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3715,7 +3717,7 @@ export interface operations {
                     "application/json": components["schemas"]["NtXentLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3751,7 +3753,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3802,7 +3804,7 @@ export interface operations {
                     "application/json": components["schemas"]["PoissonNllLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3838,7 +3840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3889,7 +3891,7 @@ export interface operations {
                     "application/json": components["schemas"]["Poly1CrossEntropyResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3925,7 +3927,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3976,7 +3978,7 @@ export interface operations {
                     "application/json": components["schemas"]["SigmoidFocalLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4012,7 +4014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4063,7 +4065,7 @@ export interface operations {
                     "application/json": components["schemas"]["SmoothL1LossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4099,7 +4101,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4150,7 +4152,7 @@ export interface operations {
                     "application/json": components["schemas"]["SoftMarginLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4186,7 +4188,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4237,7 +4239,7 @@ export interface operations {
                     "application/json": components["schemas"]["TripletMarginLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4273,7 +4275,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
