@@ -9,15 +9,9 @@ import type { Config } from './config.js';
 import { readBody } from './http/body-reader.js';
 import { trackRoutes } from './http/methods.js';
 import { registerMetrics } from './http/metrics.js';
+import { clientErrorHandler, connectHandler, registerExpectations } from './http/node-errors.js';
 import { registerOpenApi } from './http/openapi.js';
-import {
-  clientErrorHandler,
-  connectHandler,
-  errorHandler,
-  frameworkErrors,
-  notFoundHandler,
-  sendProblem,
-} from './http/problem.js';
+import { errorHandler, frameworkErrors, notFoundHandler, sendProblem } from './http/problem.js';
 import { registerProtection } from './http/protection.js';
 import { batchRoutes } from './http/routes/batch.js';
 import { discoveryRoutes } from './http/routes/discovery.js';
@@ -86,7 +80,8 @@ export async function buildApp({
     requestTimeout: timeouts.request,
     keepAliveTimeout: timeouts.keepAlive,
     // checked every second (Node's default is 30 s, far coarser than the timeouts)
-    http: { headersTimeout: timeouts.headers, connectionsCheckingInterval: 1000 },
+    // a missing host is answered below as a problem (Node's own answer is a bare 400)
+    http: { headersTimeout: timeouts.headers, connectionsCheckingInterval: 1000, requireHostHeader: false },
   });
 
   app.setValidatorCompiler(schemaCompiler);
@@ -96,6 +91,7 @@ export async function buildApp({
   app.setNotFoundHandler(notFoundHandler(allowedMethods));
   // CONNECT never reaches a route (Node hands it to a 'connect' listener, else drops it)
   app.server.on('connect', connectHandler);
+  registerExpectations(app.server, config.bodyLimit, (req, res) => app.routing(req, res));
 
   // JSON only: the default text/plain parser goes, so any other media type is a 415. No body is
   // parsed on this thread: every body route (a loss, a batch) hands its bytes to a worker,
@@ -106,6 +102,13 @@ export async function buildApp({
   });
 
   app.addHook('onRequest', async (request, reply) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      return sendProblem(reply, {
+        code: 'LOSSD_MALFORMED_HTTP',
+        detail: 'the request is not valid HTTP/1.1: it has no host header',
+        errors: [],
+      });
+    }
     if (request.url.length > MAX_URL_CHARS) {
       return sendProblem(reply, {
         code: 'LOSSD_URI_TOO_LONG',

@@ -197,6 +197,12 @@ export const PROBLEMS = Object.freeze({
     slug: 'forbidden',
     explanation: 'The path names a file outside what the service serves (e.g. it climbs out of /docs/static).',
   },
+  LOSSD_EXPECTATION_FAILED: {
+    status: 417,
+    title: 'Expectation failed',
+    slug: 'expectation-failed',
+    explanation: 'The request has an expect header other than "100-continue", the only one the service meets.',
+  },
 } satisfies Record<string, ProblemType>);
 
 export type ErrorCode = keyof typeof PROBLEMS;

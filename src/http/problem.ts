@@ -1,10 +1,9 @@
-// Every error leaves as RFC 9457 application/problem+json, built here and only here from the
-// table in src/errors.ts. Fastify's own errors (body too large, bad media type, a bad URL,
-// a method a path does not take, ...), the plugins' and those of Node's HTTP parser are
-// mapped onto that table so that no client ever sees another error format.
+// Every error leaves as RFC 9457 application/problem+json, built from the table in
+// src/errors.ts: here for whatever reaches Fastify (its own errors: body too large, bad media
+// type, a bad URL, a method a path does not take, ...; and the plugins'), in ./node-errors.ts
+// for what Node's HTTP server answers before Fastify sees a request. No client ever sees
+// another error format.
 
-import { type ServerResponse, STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { cut, cutPointer, shown } from '../bounded-text.js';
 import { type ErrorCode, type Failure, PROBLEMS, problemJson } from '../errors.js';
@@ -133,71 +132,3 @@ export const notFoundHandler =
       errors: [],
     });
   };
-
-/** A problem written straight to a socket (no request object to answer through), which then closes. */
-function writeProblem(socket: Socket, code: ErrorCode, detail: string, headers = ''): void {
-  const { status } = PROBLEMS[code];
-  const body = problemJson({ code, detail, errors: [] });
-  socket.write(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${PROBLEM_JSON}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${headers}connection: close\r\n\r\n${body}`,
-  );
-}
-
-/**
- * What Node's HTTP server calls when it cannot parse a request (bad framing, headers too
- * large, a client too slow): a problem written straight to the socket when it can still take
- * one, then the connection closed, since nothing after the error can be trusted.
- */
-export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || socket.destroyed || refused.has(socket)) return;
-  refused.add(socket);
-  const code = clientErrorCode(err);
-  const answer = () => {
-    // (nothing can be written after a response has begun: the connection is just closed)
-    const started = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage?.headersSent;
-    if (socket.writable && !started) writeProblem(socket, code, clientErrorDetail(code, err));
-    socket.destroy();
-  };
-  // a whole request before the bad one on this connection (pipelined) is still being answered:
-  // its answer goes first, then the problem, so that the client sees both in order. (When the
-  // error is in the body of the request being answered, that answer can never come.)
-  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
-  if (inFlight && !inFlight.writableFinished && inFlight.req.complete && code !== 'LOSSD_CLIENT_TIMEOUT') {
-    socket.pause();
-    inFlight.once('close', answer);
-    return;
-  }
-  answer();
-}
-
-/** Sockets already refused: the parser reports each later chunk as the same error. */
-const refused = new WeakSet<Socket>();
-
-/** CONNECT (a proxy's method) is handed to the server's 'connect' listener, never to a route. */
-export function connectHandler(_req: unknown, socket: Socket): void {
-  if (socket.writable) {
-    writeProblem(
-      socket,
-      'LOSSD_METHOD_NOT_ALLOWED',
-      'CONNECT is not served: lossd is not a proxy',
-      'allow: GET, HEAD, POST\r\n',
-    );
-  }
-  socket.destroy();
-}
-
-/** Node's HTTP parser errors, by the code it gives them. */
-function clientErrorCode(err: NodeJS.ErrnoException): ErrorCode {
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'LOSSD_CLIENT_TIMEOUT';
-  if (err.code === 'HPE_HEADER_OVERFLOW') return 'LOSSD_HEADERS_TOO_LARGE';
-  return 'LOSSD_MALFORMED_HTTP';
-}
-
-function clientErrorDetail(code: ErrorCode, err: NodeJS.ErrnoException): string {
-  if (code === 'LOSSD_CLIENT_TIMEOUT') return 'the request was not received in time';
-  if (code === 'LOSSD_HEADERS_TOO_LARGE') return 'the request line and headers exceed 16 KiB';
-  // llhttp's reasons ("Invalid header value char", "Content-Length can't be present with
-  // Transfer-Encoding") are fixed text, never request bytes
-  const reason = (err as { reason?: string }).reason;
-  return `the request is not valid HTTP/1.1${reason ? `: ${cut(reason, 120)}` : ''}`;
-}

@@ -104,6 +104,17 @@ const cases: Array<[string, string | Buffer, number]> = [
   ['a control character in a header value', http('GET', '/healthz', 'x-a: a\u0001b\r\n'), 400],
   ['a request that is not HTTP', 'HELLO\r\n\r\n', 400],
   ['a bare LF line ending', 'GET /healthz HTTP/1.1\nhost: x\n\n', 400],
+  ['no host header (HTTP/1.1)', 'GET /healthz HTTP/1.1\r\nconnection: close\r\n\r\n', 400],
+  [
+    'an expectation other than 100-continue',
+    http('POST', '/v1/losses/mse_loss', `${json}expect: 200-ok\r\n`, good),
+    417,
+  ],
+  [
+    '100-continue with a declared body over the limit (refused before it is sent)',
+    http('POST', '/v1/losses/mse_loss', `${json}expect: 100-continue\r\ncontent-length: 99999999\r\n`),
+    413,
+  ],
 ];
 
 const guardedCases: Array<[string, string | Buffer, number]> = [
@@ -146,6 +157,13 @@ describe('every error, whoever raises it, is a problem from the one table', () =
       await rawRequest(guarded.url, http('POST', '/v1/losses/mse_loss', auth, good)),
       429,
     );
+  });
+
+  it('meets expect: 100-continue for a body within the limit', async () => {
+    const { text } = await rawExchange(server.url, [
+      http('POST', '/v1/losses/mse_loss', `${json}expect: 100-continue\r\n`, good),
+    ]);
+    expect(text).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
   });
 
   it('names the methods a path takes in allow', async () => {
