@@ -250,6 +250,16 @@ function readObjectForm(v: Record<string, unknown>, path: string, budget: Elemen
   const hasB64 = v.b64 !== undefined;
   if (hasData === hasB64) fail(path, 'a tensor object needs exactly one of "data" or "b64"');
   const n = numelChecked(shape, `${path}/shape`);
+  // an empty tensor can still declare a huge dimension (shape [0, 1e15]), by which a kernel
+  // sizes its buffers (cross_entropy's classes): a dimension is held to the limit as well
+  const widest = shape.reduce((a, d) => Math.max(a, d), 0);
+  if (n === 0 && widest > budget.remaining) {
+    fail(
+      `${path}/shape`,
+      `dimension ${widest} is over what is left of the request's element limit (${Math.max(budget.remaining, 0)})`,
+      'LOSSD_TOO_MANY_ELEMENTS',
+    );
+  }
   if (hasData) {
     if (!Array.isArray(v.data)) fail(`${path}/data`, 'data must be a flat array of numbers');
     if (v.data.length !== n) {
