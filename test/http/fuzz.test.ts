@@ -55,6 +55,12 @@ const hostile = fc.oneof(
     b64: fc.base64String({ maxLength: 64 }),
   }),
   fc.constantFrom('NaN', 'Infinity', '-Infinity', null, [], [[]], [[1], 2], 1e308, -0, 2 ** 31, -(2 ** 31) - 1, 1.5),
+  // empty tensors that declare huge dimensions (a kernel may size buffers by one)
+  fc.constantFrom(
+    { shape: [0, 1e15], data: [] },
+    { shape: [2 ** 40, 0], data: [] },
+    { shape: [0, 2 ** 31], dtype: 'float32', b64: '' },
+  ),
 );
 
 describe('hostile input never produces a 5xx', () => {
