@@ -1,11 +1,12 @@
 // buildApp: plugins and routes, never listening (server.ts owns the process). Tests build the
 // same app and listen on 127.0.0.1 themselves.
 
-import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler } from 'fastify-type-provider-zod';
+import { cut } from './bounded-text.js';
 import type { Config } from './config.js';
 import { readBody } from './http/body-reader.js';
+import { trackRoutes } from './http/methods.js';
 import { registerMetrics } from './http/metrics.js';
 import { registerOpenApi } from './http/openapi.js';
 import { errorHandler, notFoundHandler } from './http/problem.js';
@@ -16,6 +17,7 @@ import { docsRoutes } from './http/routes/docs.js';
 import { lossRoutes } from './http/routes/losses.js';
 import { type Lifecycle, opsRoutes } from './http/routes/ops.js';
 import { playgroundRoutes } from './http/routes/playground.js';
+import { HTTP_TIMEOUTS, type HttpTimeouts, registerTransport, transportOptions } from './http/transport.js';
 import { schemaCompiler } from './http/validation.js';
 import type { LossPool } from './pool/pool.js';
 
@@ -32,35 +34,42 @@ export interface AppDeps {
   /** The process's pino logger (server.ts makes it); none: the app logs nothing. */
   readonly logger?: FastifyBaseLogger;
   readonly lifecycle?: Lifecycle;
+  /** Node HTTP server timeouts, in ms (tests shorten them). */
+  readonly timeouts?: Partial<HttpTimeouts>;
 }
+
+/** Characters of the URL in the request's log line. */
+const LOGGED_URL_CHARS = 256;
 
 export async function buildApp({
   config,
   pool,
   logger,
   lifecycle = { draining: false },
+  timeouts: timeoutOverrides,
 }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
     bodyLimit: config.bodyLimit,
     // our own onResponse hook writes the single line per request
     logController: new LogController({ disableRequestLogging: true }),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
     return503OnClosing: true,
+    ...transportOptions({ ...HTTP_TIMEOUTS, ...timeoutOverrides }),
   });
 
   app.setValidatorCompiler(schemaCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  const allowedMethods = trackRoutes(app);
+  app.setNotFoundHandler(notFoundHandler(allowedMethods));
+  registerTransport(app, config.bodyLimit);
 
   // JSON only: the default text/plain parser goes, so any other media type is a 415. No body is
   // parsed on this thread: every body route (a loss, a batch) hands its bytes to a worker,
   // which parses and validates them (src/pipeline/).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', (request, payload, done) => {
-    readBody(payload, request.headers['content-length'], request.routeOptions.bodyLimit, done);
+    readBody(payload, request.headers, request.routeOptions.bodyLimit, done);
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -75,7 +84,7 @@ export async function buildApp({
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: cut(request.url, LOGGED_URL_CHARS),
         status: reply.statusCode,
         ms: Number(reply.elapsedTime.toFixed(3)),
         ...request.lossd,

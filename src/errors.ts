@@ -2,6 +2,8 @@
 // A code is never reused or renumbered; add new ones at the end. `type` is a relative URI
 // that the service itself resolves (GET /problems/{slug}) to the explanation below.
 
+import { cut, cutPointer } from './bounded-text.js';
+
 export interface ProblemType {
   readonly status: number;
   readonly title: string;
@@ -141,7 +143,65 @@ export const PROBLEMS = Object.freeze({
     status: 405,
     title: 'Method not allowed',
     slug: 'method-not-allowed',
-    explanation: 'The path exists but does not accept this method.',
+    explanation: 'The path exists but does not accept this method; the allow header lists the methods it does accept.',
+  },
+  LOSSD_UNSUPPORTED_ENCODING: {
+    status: 415,
+    title: 'Unsupported content encoding',
+    slug: 'unsupported-content-encoding',
+    explanation:
+      'The body is sent with a content-encoding the service does not decode, or with a chain of codings. Send one of gzip, deflate or br (or identity, or none).',
+  },
+  LOSSD_MALFORMED_ENCODING: {
+    status: 400,
+    title: 'Malformed content encoding',
+    slug: 'malformed-content-encoding',
+    explanation: 'The body is not what its content-encoding says: not gzip, deflate or br data, truncated, or corrupt.',
+  },
+  LOSSD_MALFORMED_URL: {
+    status: 400,
+    title: 'Malformed URL',
+    slug: 'malformed-url',
+    explanation: 'The path holds a percent-encoding that does not decode (e.g. %zz, or bytes that are not UTF-8).',
+  },
+  LOSSD_URI_TOO_LONG: {
+    status: 414,
+    title: 'URI too long',
+    slug: 'uri-too-long',
+    explanation: 'The URL, or one parameter in its path (such as a loss name), is longer than the service accepts.',
+  },
+  LOSSD_HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request header fields too large',
+    slug: 'headers-too-large',
+    explanation:
+      "The request line and headers together are larger than the server's limit (Node's 16 KiB); the connection is closed.",
+  },
+  LOSSD_MALFORMED_HTTP: {
+    status: 400,
+    title: 'Malformed HTTP request',
+    slug: 'malformed-http',
+    explanation:
+      'The request is not valid HTTP/1.1: conflicting or repeated content-length, content-length with transfer-encoding, a bad chunk, or bytes not allowed in a header. The connection is closed.',
+  },
+  LOSSD_CLIENT_TIMEOUT: {
+    status: 408,
+    title: 'Request not received in time',
+    slug: 'client-timeout',
+    explanation:
+      'The client did not send its headers, or its whole request, within the time the server waits; the connection is closed.',
+  },
+  LOSSD_FORBIDDEN: {
+    status: 403,
+    title: 'Forbidden',
+    slug: 'forbidden',
+    explanation: 'The path names a file outside what the service serves (e.g. it climbs out of /docs/static).',
+  },
+  LOSSD_EXPECTATION_FAILED: {
+    status: 417,
+    title: 'Expectation failed',
+    slug: 'expectation-failed',
+    explanation: 'The request has an expect header other than "100-continue", the only one the service meets.',
   },
   LOSSD_TOO_MUCH_WORK: {
     status: 413,
@@ -175,18 +235,70 @@ export function problemType(code: ErrorCode): string {
   return `/problems/${PROBLEMS[code].slug}`;
 }
 
-/** The RFC 9457 body for a failure. */
-export function problemBody(f: Omit<Failure, 'ok'>, extra: Record<string, unknown> = {}) {
+/** The most bytes a problem body has as JSON, whatever the request held. */
+export const PROBLEM_MAX_BYTES = 8192;
+/** Errors listed in one problem; the rest are counted in `errors_omitted`. */
+export const PROBLEM_MAX_ERRORS = 32;
+const DETAIL_CHARS = 1024;
+const MESSAGE_CHARS = 256;
+/** What detail is cut to when the body is still too large once no error is listed. */
+const DETAIL_CHARS_LAST = 200;
+
+export interface ProblemBody {
+  readonly type: string;
+  readonly title: string;
+  readonly status: number;
+  readonly detail: string;
+  readonly code: ErrorCode;
+  readonly errors: readonly ProblemIssue[];
+  /** How many errors were found beyond those listed. */
+  readonly errors_omitted?: number;
+  readonly [extra: string]: unknown;
+}
+
+const bytesOf = (body: ProblemBody) => Buffer.byteLength(JSON.stringify(body));
+
+/**
+ * The RFC 9457 body for a failure, bounded: every problem lossd answers, from any route, the
+ * worker, a batch item or a plugin, is built here, so this is where the bound holds. Long
+ * messages and paths are cut (…), at most PROBLEM_MAX_ERRORS errors are listed and the rest
+ * counted, and the JSON of the whole never exceeds PROBLEM_MAX_BYTES. `extra` is the
+ * service's own (never request text).
+ */
+export function problemBody(f: Omit<Failure, 'ok'>, extra: Record<string, unknown> = {}): ProblemBody {
   const p = PROBLEMS[f.code];
-  return {
-    type: problemType(f.code),
-    title: p.title,
-    status: p.status,
-    detail: f.detail,
-    code: f.code,
-    errors: f.errors,
-    ...extra,
+  const total = f.errors.length;
+  let listed = f.errors
+    .slice(0, PROBLEM_MAX_ERRORS)
+    .map((e) => ({ path: cutPointer(e.path), message: cut(e.message, MESSAGE_CHARS) }));
+  const build = (detailChars: number): ProblemBody => {
+    const omitted = total - listed.length;
+    let detail = cut(f.detail, detailChars);
+    if (omitted > 0) detail += ` (${total} errors in all; the first ${listed.length} are listed)`;
+    return {
+      type: problemType(f.code),
+      title: p.title,
+      status: p.status,
+      detail,
+      code: f.code,
+      errors: listed,
+      ...(omitted > 0 ? { errors_omitted: omitted } : {}),
+      ...extra,
+    };
   };
+  let body = build(DETAIL_CHARS);
+  // messages of escaped characters (\u0000 is 6 bytes) can still be too large: list fewer
+  while (listed.length > 0 && bytesOf(body) > PROBLEM_MAX_BYTES) {
+    listed = listed.slice(0, Math.floor(listed.length / 2));
+    body = build(DETAIL_CHARS);
+  }
+  if (bytesOf(body) > PROBLEM_MAX_BYTES) body = build(DETAIL_CHARS_LAST);
+  return body;
+}
+
+/** The problem body as JSON text (at most PROBLEM_MAX_BYTES bytes). */
+export function problemJson(f: Omit<Failure, 'ok'>, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify(problemBody(f, extra));
 }
 
 /** Escapes one JSON Pointer reference token (RFC 6901). */

@@ -8,6 +8,10 @@
 // The Python peer (bench/peer/app.py) is sampled the same way under the same load, in rounds
 // interleaved with lossd's (lossd, peer, peer, lossd); its rows give lossd's /healthz p50 and
 // p99 under load as ratios against the peer's.
+//
+// A gzip variant: the same request gzip-compressed (content-encoding: gzip), so that the main
+// thread also streams every body through the decoder (src/http/body-reader.ts); its rows give
+// /healthz p50 and p99 against the same idle sampling, and p99 against the plain JSON load.
 
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -15,6 +19,7 @@ import { Agent, request } from 'node:http';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import type { Row } from '../lib/report.js';
 import { type Running, startLossd } from '../lib/servers.js';
 import { percentile, summarize } from '../lib/stats.js';
@@ -22,6 +27,7 @@ import { crossEntropyNested } from './bodies.js';
 import { PEER_NAME, peerMissing, peerOrWhy } from './http.bench.js';
 
 const AUTOCANNON = fileURLToPath(new URL('../../node_modules/autocannon/autocannon.js', import.meta.url));
+const LOAD = fileURLToPath(new URL('./load.ts', import.meta.url));
 
 /** /healthz latencies in ms, one request every `everyMs` for `ms`. */
 async function sample(server: Running, ms: number, everyMs = 10): Promise<number[]> {
@@ -65,29 +71,31 @@ interface UnderLoad {
   readonly completed: number;
 }
 
-/** /healthz sampled on the idle server, then while 4 clients post `file` for `seconds`. */
-async function underLoad(server: Running, file: string, path: string, seconds: number, idleMs: number) {
+/**
+ * /healthz sampled on the idle server, then while 4 clients post `file` for `seconds`; with
+ * `gzip`, the file is gzip and is sent as such (content-encoding: gzip, bytes as they are).
+ */
+async function underLoad(server: Running, file: string, path: string, seconds: number, idleMs: number, gzip = false) {
   await sample(server, 500);
   const idle = await sample(server, idleMs);
-  const child = spawn(
-    process.execPath,
-    [
-      AUTOCANNON,
-      '-c',
-      '4',
-      '-d',
-      String(seconds),
-      '-m',
-      'POST',
-      '-H',
-      'content-type=application/json',
-      '-i',
-      file,
-      '-j',
-      `${server.url}${path}`,
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
+  const args = gzip
+    ? ['--import', 'tsx', LOAD, `${server.url}${path}`, file, String(seconds), '4', 'content-encoding=gzip']
+    : [
+        AUTOCANNON,
+        '-c',
+        '4',
+        '-d',
+        String(seconds),
+        '-m',
+        'POST',
+        '-H',
+        'content-type=application/json',
+        '-i',
+        file,
+        '-j',
+        `${server.url}${path}`,
+      ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   // The load generator shares this machine's cores with the server, as remote clients would
   // not: it runs at a lower priority so that what is measured is the server's event loop.
   try {
@@ -114,11 +122,53 @@ async function underLoad(server: Running, file: string, path: string, seconds: n
   return { idle, loaded, completed } satisfies UnderLoad;
 }
 
+/** The gzip variant's rows: /healthz under gzip load against idle, and p99 against plain JSON load. */
+function gzipRows(zipped: UnderLoad, plain: UnderLoad[], name: string, ratio: string, seconds: number): Row[] {
+  const row = (stat: 'p50' | 'p99'): Row => {
+    const p = stat === 'p50' ? 50 : 99;
+    const a = percentile(zipped.loaded, p);
+    const b = percentile(zipped.idle, p);
+    return {
+      suite: 'event-loop',
+      case: `/healthz ${stat} while 4 clients post ${name} gzip-compressed`,
+      value: a,
+      unit: 'ms',
+      baseline: `idle ${stat}`,
+      baselineValue: b,
+      ratio: a / b,
+      spread: 0,
+      repeats: 1,
+      note: `${zipped.loaded.length} samples under load (${zipped.completed} large requests answered in ${seconds} s; the body gzips ${ratio}×)`,
+    };
+  };
+  const plainP99 = percentile(
+    plain.flatMap((x) => x.loaded),
+    99,
+  );
+  const vsPlain: Row = {
+    suite: 'event-loop',
+    case: `/healthz p99 while 4 clients post ${name} gzip-compressed, vs the same uncompressed`,
+    value: percentile(zipped.loaded, 99),
+    unit: 'ms',
+    baseline: 'plain JSON load p99',
+    baselineValue: plainP99,
+    ratio: percentile(zipped.loaded, 99) / plainP99,
+    spread: 0,
+    repeats: 1,
+    note: 'decoding runs on libuv’s thread pool; the event loop only copies the decoded chunks',
+  };
+  return [row('p50'), row('p99'), vsPlain];
+}
+
 export async function runEventLoop(opts: { quick: boolean; peer: boolean }, log: (s: string) => void): Promise<Row[]> {
   const { quick } = opts;
   const large = quick ? crossEntropyNested(128, 1000) : crossEntropyNested(1024, 1000);
   const file = join(tmpdir(), `lossd-bench-${process.pid}.json`);
   writeFileSync(file, large.body);
+  const zipped = gzipSync(large.body);
+  const gzFile = join(tmpdir(), `lossd-bench-${process.pid}.json.gz`);
+  writeFileSync(gzFile, zipped);
+  const gzRatio = (large.body.length / zipped.length).toFixed(1);
   const seconds = quick ? 4 : 14;
   const idleMs = quick ? 1000 : 3000;
   const server = await startLossd(2);
@@ -158,6 +208,12 @@ export async function runEventLoop(opts: { quick: boolean; peer: boolean }, log:
     };
     const rows = [row('p50'), row('p99', { on: 'value', op: '<', limit: 20 })];
     log(`  /healthz p50 ${rows[0]?.value.toFixed(2)} ms, p99 ${rows[1]?.value.toFixed(2)} ms under load`);
+    const gz = await underLoad(server, gzFile, large.path, seconds, idleMs, true);
+    const gzRows = gzipRows(gz, ours, large.name, gzRatio, seconds);
+    rows.push(...gzRows);
+    log(
+      `  gzip (${gzRatio}×): /healthz p50 ${gzRows[0]?.value.toFixed(2)} ms, p99 ${gzRows[1]?.value.toFixed(2)} ms under load (idle p99 ${gzRows[1]?.baselineValue.toFixed(2)} ms); ${gz.completed} answered`,
+    );
     if (!peer) {
       rows.push(peerMissing('event-loop', why ?? 'unknown'));
       return rows;

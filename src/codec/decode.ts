@@ -10,6 +10,7 @@
 // is float32 (the store rounds to nearest, as LOSSES.md 3.7 asks). Integer tensors become
 // Int32Array after checking every value is a finite integer in range.
 
+import { cutPointer, shown } from '../bounded-text.js';
 import { MAX_RANK } from '../contract/limits.js';
 import type { ErrorCode, Failure } from '../errors.js';
 import { failure, pointerToken } from '../errors.js';
@@ -235,7 +236,7 @@ interface ObjectForm {
 function readObjectForm(v: Record<string, unknown>, path: string, budget: ElementBudget): ObjectForm {
   for (const key of Object.keys(v)) {
     if (!OBJECT_KEYS.has(key))
-      fail(`${path}/${pointerToken(key)}`, `unknown tensor member "${key}" (expected shape, data, dtype or b64)`);
+      fail(`${path}/${pointerToken(key)}`, `unknown tensor member ${shown(key)} (expected shape, data, dtype or b64)`);
   }
   const shape = readShape(v.shape, `${path}/shape`);
   let dtype: WireDType | undefined;
@@ -249,6 +250,16 @@ function readObjectForm(v: Record<string, unknown>, path: string, budget: Elemen
   const hasB64 = v.b64 !== undefined;
   if (hasData === hasB64) fail(path, 'a tensor object needs exactly one of "data" or "b64"');
   const n = numelChecked(shape, `${path}/shape`);
+  // an empty tensor can still declare a huge dimension (shape [0, 1e15]), by which a kernel
+  // sizes its buffers (cross_entropy's classes): a dimension is held to the limit as well
+  const widest = shape.reduce((a, d) => Math.max(a, d), 0);
+  if (n === 0 && widest > budget.remaining) {
+    fail(
+      `${path}/shape`,
+      `dimension ${widest} is over what is left of the request's element limit (${Math.max(budget.remaining, 0)})`,
+      'LOSSD_TOO_MANY_ELEMENTS',
+    );
+  }
   if (hasData) {
     if (!Array.isArray(v.data)) fail(`${path}/data`, 'data must be a flat array of numbers');
     if (v.data.length !== n) {
@@ -394,7 +405,7 @@ function guard<T>(run: () => T): Decoded<T> {
     return { ok: true, tensor: run() };
   } catch (e) {
     if (e instanceof DecodeError)
-      return failure(e.code, `${e.path}: ${e.message}`, [{ path: e.path, message: e.message }]);
+      return failure(e.code, `${cutPointer(e.path)}: ${e.message}`, [{ path: e.path, message: e.message }]);
     throw e;
   }
 }

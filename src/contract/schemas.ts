@@ -112,8 +112,14 @@ export const problemSchema = z
           message: z.string(),
         }),
       )
-      .describe('What is wrong, and where.'),
+      .describe('What is wrong, and where: at most 32 entries; long keys and values are cut with "…".'),
+    errors_omitted: z
+      .int()
+      .optional()
+      .describe('How many more errors were found than are listed (present only when some were left out).'),
     known: z.array(z.string()).optional().describe('For an unknown loss: every name the service knows.'),
   })
-  .describe('RFC 9457 problem details.');
+  .describe(
+    'RFC 9457 problem details. Bounded whatever the request held: at most 8 KiB of JSON, long names, keys and values cut with "…".',
+  );
 schemaRegistry.add(problemSchema, { id: 'Problem' });

@@ -29,10 +29,19 @@ argument names, defaults, shape rules and reductions) and the gradients of the r
 to its tensor arguments. Tensors are written as nested arrays, \`{shape, data}\` or
 \`{shape, dtype, b64}\`, mixed freely. Values match PyTorch (float64) to a relative 1e-9.
 
+## Request compression
+
+A body may be sent compressed, with \`content-encoding: gzip\` (or \`deflate\`, \`br\`): large
+nested-JSON tensors shrink 2–3×, which is the way to send them over a slow link. The limit on
+body size (\`LOSSD_BODY_LIMIT\`) holds for the decoded body too (413 past it). Any other coding,
+or a chain of codings, is a 415; a body that is not what its header says is a 400.
+
 ## Errors
 
 Every error is \`application/problem+json\` (RFC 9457) with \`type\`, \`title\`, \`status\`, \`detail\`,
 \`code\` and \`errors: [{path, message}]\`, each \`path\` a JSON Pointer into the request.
+A problem body is at most 8 KiB whatever the request held: long keys, names and values are cut
+with "…", at most 32 errors are listed, and \`errors_omitted\` counts the rest.
 
 | type | status | code | meaning |
 |---|---|---|---|

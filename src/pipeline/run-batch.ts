@@ -4,6 +4,7 @@
 // with its paths under /items/i; it never sinks the others.
 
 import type { z } from 'zod';
+import { cutPointer, shown } from '../bounded-text.js';
 import type { ExternalB64 } from '../codec/decode.js';
 import { batchRequestSchema } from '../contract/batch-envelope.js';
 import { type Failure, failure, type ProblemIssue, pointer, problemBody } from '../errors.js';
@@ -46,11 +47,15 @@ function envelopeFailure(error: z.ZodError): Failure {
   const issues: ProblemIssue[] = error.issues.flatMap((issue) => {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     if (issue.code === 'unrecognized_keys')
-      return issue.keys.map((key) => ({ path: pointer([...path, key]), message: `unknown key "${key}"` }));
+      return issue.keys.map((key) => ({ path: pointer([...path, key]), message: `unknown key ${shown(key)}` }));
     return [{ path: pointer(path), message: issue.message }];
   });
   const first = issues[0];
-  return failure('LOSSD_INVALID_REQUEST', first ? `${first.path}: ${first.message}` : 'invalid batch', issues);
+  return failure(
+    'LOSSD_INVALID_REQUEST',
+    first ? `${cutPointer(first.path)}: ${first.message}` : 'invalid batch',
+    issues,
+  );
 }
 
 const encoder = new TextEncoder();
@@ -91,7 +96,7 @@ export function runBatch(body: unknown, limits: BatchLimits, b64?: ExternalB64):
     const loss = findLoss(name);
     if (loss === undefined) {
       return errorItem(
-        failure('LOSSD_UNKNOWN_LOSS', `no loss named "${name}"`, [
+        failure('LOSSD_UNKNOWN_LOSS', `no loss named ${shown(name)}`, [
           { path: `/items/${i}/loss`, message: `unknown loss; known: ${knownNames().join(', ')}` },
         ]),
       );

@@ -4,6 +4,7 @@
 // threads, and can run anywhere else a body is at hand (LOSSES.md 3.1 gives the order).
 
 import type { z } from 'zod';
+import { cutPointer, shown } from '../bounded-text.js';
 import { lendFloat32, lendFloat64, releaseRequestBuffers } from '../codec/arena.js';
 import { decodeFloat, decodeInt, type ElementBudget, type ExternalB64, type FloatDType } from '../codec/decode.js';
 import { type Encoding, type Helper, JsonWriter, jsonNumber, maxTensorBytes, writeTensor } from '../codec/encode.js';
@@ -68,7 +69,7 @@ function envelopeFailure(error: z.ZodError, body: Record<string, unknown>, loss:
       for (const key of issue.keys) {
         issues.push({
           path: pointer([...issue.path.map(String), key]),
-          message: `unknown key "${key}" for ${loss.name}`,
+          message: `unknown key ${shown(key)} for ${loss.name}`,
         });
       }
       continue;
@@ -86,7 +87,7 @@ function envelopeFailure(error: z.ZodError, body: Record<string, unknown>, loss:
     issues.push({ path: pointer(path), message: issue.message });
   }
   const first = issues[0];
-  return failure(code, first ? `${first.path}: ${first.message}` : 'invalid request', issues);
+  return failure(code, first ? `${cutPointer(first.path)}: ${first.message}` : 'invalid request', issues);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -168,9 +169,9 @@ function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, 
   for (let i = 0; i < wrt.length; i++) {
     const name = wrt[i] as string;
     const spec = loss.args.find((a) => a.name === name);
-    if (spec === undefined) return gradFailure(i, `"${name}" is not a tensor argument of ${loss.name}`);
-    if (wrt.indexOf(name) !== i) return gradFailure(i, `"${name}" is listed twice`);
-    if (args[name] === undefined) return gradFailure(i, `"${name}" is not in the request`);
+    if (spec === undefined) return gradFailure(i, `${shown(name)} is not a tensor argument of ${loss.name}`);
+    if (wrt.indexOf(name) !== i) return gradFailure(i, `${shown(name)} is listed twice`);
+    if (args[name] === undefined) return gradFailure(i, `${shown(name)} is not in the request`);
     if (spec.kind === 'int') return gradFailure(i, `"${name}" is an integer argument`);
     if (!spec.differentiable) return gradFailure(i, `${loss.name} is not differentiable with respect to "${name}"`);
   }
@@ -188,7 +189,11 @@ function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, 
   const checked = loss.check(args as Args, opts);
   if (!checked.ok) {
     const first = checked.issues[0];
-    return failure(checked.code, first ? `${first.path}: ${first.message}` : 'invalid request', checked.issues);
+    return failure(
+      checked.code,
+      first ? `${cutPointer(first.path)}: ${first.message}` : 'invalid request',
+      checked.issues,
+    );
   }
   for (let i = 0; i < wrt.length; i++) {
     const reason = checked.notDifferentiable?.[wrt[i] as string];

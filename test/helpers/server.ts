@@ -19,12 +19,12 @@ export interface RunningServer {
 
 export async function startServer(
   overrides: Partial<Config> = {},
-  { logger }: { logger?: AppDeps['logger'] } = {},
+  { logger, timeouts }: { logger?: AppDeps['logger']; timeouts?: AppDeps['timeouts'] } = {},
 ): Promise<RunningServer> {
   const config = configWith({ workers: 2, ...overrides });
   const pool = createPool({ ...poolOptionsFor(config), workerFile: WORKER_FILE });
   const lifecycle = { draining: false };
-  const app = await buildApp({ config, pool, lifecycle, logger });
+  const app = await buildApp({ config, pool, lifecycle, logger, timeouts });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
@@ -70,26 +70,34 @@ export function postJson(base: string, path: string, payload: unknown): Promise<
 }
 
 /** POSTs JSON text in pieces with no content-length (transfer-encoding: chunked). */
-export function postChunked(url: string, pieces: readonly string[]): Promise<Answer> {
+export function postChunked(
+  url: string,
+  pieces: ReadonlyArray<string | Uint8Array>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        text += c;
-      });
-      res.on('end', () => {
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
-        resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', headers, text, body });
-      });
-    });
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+          resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', headers, text, body });
+        });
+      },
+    );
     req.on('error', reject);
     for (const piece of pieces) req.write(piece);
     req.end();

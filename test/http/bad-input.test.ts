@@ -120,7 +120,37 @@ const cases: Array<[string, string, unknown, number, string]> = [
   ],
 ];
 
+const empty = { shape: [0], data: [] };
+const hugeShapes: Array<[string, string, unknown, number, string]> = [
+  [
+    'an empty tensor that declares a huge class dimension',
+    'cross_entropy',
+    { input: { shape: [0, 1e15], data: [] }, target: empty },
+    413,
+    '/input/shape',
+  ],
+  [
+    'an empty b64 tensor that declares a huge dimension',
+    'cross_entropy',
+    { input: { shape: [0, 1e9], dtype: 'float64', b64: '' }, target: empty },
+    413,
+    '/input/shape',
+  ],
+  [
+    'a flat tensor that declares 1e18 elements',
+    'mse_loss',
+    { input: { shape: [1e9, 1e9], data: [] }, target: 1 },
+    413,
+    '/input/shape',
+  ],
+];
+
 describe('a bad request is a 4xx problem that names the path, and the next request is fine', () => {
+  it.each(hugeShapes)('%s (refused before anything is allocated)', async (_what, loss, payload, status, path) => {
+    expectProblem(await postJson(server.url, `/v1/losses/${loss}`, payload), status, path);
+    await expectGoodRequestStillAnswered();
+  });
+
   it.each(cases)('%s', async (_what, loss, payload, status, path) => {
     expectProblem(await postJson(server.url, `/v1/losses/${loss}`, payload), status, path);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { shown } from '../../bounded-text.js';
 import { describeLoss, lossInfoSchema } from '../../contract/discovery.js';
 import { schemaRegistry } from '../../contract/schemas.js';
 import { findLoss, knownNames, LOSSES } from '../../registry/index.js';
@@ -42,8 +43,8 @@ export function discoveryRoutes(app: FastifyInstance): void {
           reply,
           {
             code: 'LOSSD_UNKNOWN_LOSS',
-            detail: `no loss named "${request.params.name}"; known names: ${knownNames().join(', ')}`,
-            errors: [{ path: '', message: `unknown loss "${request.params.name}"` }],
+            detail: `no loss named ${shown(request.params.name)}; known names: ${knownNames().join(', ')}`,
+            errors: [{ path: '', message: `unknown loss ${shown(request.params.name)}` }],
           },
           { known: knownNames() },
         );

@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { shown } from '../../bounded-text.js';
 import { PROBLEMS } from '../../errors.js';
 import { sendProblem } from '../problem.js';
 import { errorResponses, ok } from '../responses.js';
@@ -51,7 +52,7 @@ export async function docsRoutes(app: FastifyInstance): Promise<void> {
       if (!entry)
         return sendProblem(reply, {
           code: 'LOSSD_NOT_FOUND',
-          detail: `no problem type ${request.params.slug}`,
+          detail: `no problem type ${shown(request.params.slug)}`,
           errors: [],
         });
       const [code, p] = entry;

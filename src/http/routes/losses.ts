@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { shown } from '../../bounded-text.js';
 import type { Config } from '../../config.js';
 import { envelopeSchema, responseSchema } from '../../contract/envelope.js';
 import type { LossPool } from '../../pool/pool.js';
@@ -60,8 +61,8 @@ export function lossRoutes(app: FastifyInstance, pool: LossPool, config: Config)
         reply,
         {
           code: 'LOSSD_UNKNOWN_LOSS',
-          detail: `no loss named "${request.params.name}"; known names: ${knownNames().join(', ')}`,
-          errors: [{ path: '', message: `unknown loss "${request.params.name}"` }],
+          detail: `no loss named ${shown(request.params.name)}; known names: ${knownNames().join(', ')}`,
+          errors: [{ path: '', message: `unknown loss ${shown(request.params.name)}` }],
         },
         { known: knownNames() },
       ),
