@@ -22,69 +22,49 @@ const options = z.object({
 
 type Options = z.output<typeof options>;
 
-/** Which of h's three pieces applies to u: 0 (u <= -t), 2 (else u >= t) or 1; NaN gives 1. */
-const piece = (u: number, t: number) => Number(!(u <= -t)) * (1 + Number(u >= t));
+/** Which of h's three pieces applies to u: 0 (u <= -β), 2 (else u >= β) or 1; NaN gives 1. */
+const piece = (u: number, beta: number) => Number(!(u <= -beta)) * (1 + Number(u >= beta));
 
-/**
- * The loop of smooth_l1_loss and of huber_loss: one piecewise function, scaled in two places.
- * With threshold t, quadratic divisor s and linear factor k:
- *
- *   L = 0.5 z² / s  if z < t,  else  k (z - 0.5 t)
- *   h(u) = -k if u <= -t;  +k else if u >= t;  u / s otherwise
- *
- * smooth_l1_loss is (t, s, k) = (β, β, 1), huber_loss (δ, 1, δ). Huber is δ · smooth_l1 with
- * β = δ in exact arithmetic but not in floating point: (0.5 z² / δ) · δ and (d / δ) · δ differ
- * from 0.5 z² and d in the last bit for about one difference in nine. So each loss keeps the
- * operations PyTorch writes, and the factor that is 1 costs nothing in exactness (x / 1 and
- * 1 · x are x, signed zeros and NaN included).
- */
-export function quadraticLinearLoop<O>(scales: (opts: O) => readonly [t: number, s: number, k: number]): PairLoop<O> {
-  // Both sides of each case are computed and one is picked by index from a small array: the
-  // side a real difference falls on is a coin flip, and a mispredicted branch costs more than
-  // the arithmetic. The values are exactly those of the branches.
-  return (x, y, n, G, gamma, out, gx, gy, opts) => {
-    const [t, s, k] = scales(opts);
-    // huber's s is 1: skipping its divisions (x / 1 is x) keeps huber as fast as its own loop
-    const divide = s !== 1;
-    const halfT = 0.5 * t;
-    const L = new Float64Array(2);
-    const H = Float64Array.of(-k, 0, k);
-    let sum = 0;
-    if (gamma === null && out === null && gy === null && gx !== null) {
-      for (let i = 0; i < n; i++) {
-        const d = x[i]! - y[i]!;
-        const z = Math.abs(d);
-        L[0] = k * (z - halfT);
-        L[1] = divide ? (0.5 * z * z) / s : 0.5 * z * z;
-        sum += L[Number(z < t)]!;
-        H[1] = divide ? d / s : d;
-        gx[i] = H[piece(d, t)]! * G;
-      }
-      return sum;
-    }
+// Both sides of each case are computed and one is picked by index from a small array: the
+// side a real difference falls on is a coin flip, and a mispredicted branch costs more than
+// the arithmetic. The values are exactly those of the branches.
+const loop: PairLoop<Options> = (x, y, n, G, gamma, out, gx, gy, { beta }) => {
+  const halfBeta = 0.5 * beta;
+  const L = new Float64Array(2);
+  const H = Float64Array.of(-1, 0, 1);
+  let sum = 0;
+  if (gamma === null && out === null && gy === null && gx !== null) {
     for (let i = 0; i < n; i++) {
       const d = x[i]! - y[i]!;
       const z = Math.abs(d);
-      L[0] = k * (z - halfT);
-      L[1] = divide ? (0.5 * z * z) / s : 0.5 * z * z;
-      const l = L[Number(z < t)]!;
-      sum += l;
-      if (out !== null) out[i] = l;
-      const Gi = gamma === null ? G : gamma[i]!;
-      if (gx !== null) {
-        H[1] = divide ? d / s : d;
-        gx[i] = H[piece(d, t)]! * Gi;
-      }
-      if (gy !== null) {
-        H[1] = divide ? -d / s : -d;
-        gy[i] = H[piece(-d, t)]! * Gi;
-      }
+      L[0] = z - halfBeta;
+      L[1] = (0.5 * z * z) / beta;
+      sum += L[Number(z < beta)]!;
+      H[1] = d / beta;
+      gx[i] = H[piece(d, beta)]! * G;
     }
     return sum;
-  };
-}
-
-const loop = quadraticLinearLoop<Options>(({ beta }) => [beta, beta, 1]);
+  }
+  for (let i = 0; i < n; i++) {
+    const d = x[i]! - y[i]!;
+    const z = Math.abs(d);
+    L[0] = z - halfBeta;
+    L[1] = (0.5 * z * z) / beta;
+    const l = L[Number(z < beta)]!;
+    sum += l;
+    if (out !== null) out[i] = l;
+    const Gi = gamma === null ? G : gamma[i]!;
+    if (gx !== null) {
+      H[1] = d / beta;
+      gx[i] = H[piece(d, beta)]! * Gi;
+    }
+    if (gy !== null) {
+      H[1] = -d / beta;
+      gy[i] = H[piece(-d, beta)]! * Gi;
+    }
+  }
+  return sum;
+};
 
 export const smoothL1Loss = definePairLoss(options, loop, {
   name: 'smooth_l1_loss',
