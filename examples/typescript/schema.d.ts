@@ -1855,14 +1855,16 @@ export interface components {
              * @description Stable machine-readable code (see the table in the API description).
              * @enum {string}
              */
-            code: "LOSSD_MALFORMED_JSON" | "LOSSD_INVALID_REQUEST" | "LOSSD_INVALID_TENSOR" | "LOSSD_SHAPE_MISMATCH" | "LOSSD_INVALID_VALUE" | "LOSSD_INVALID_OPTION" | "LOSSD_GRADIENT_UNAVAILABLE" | "LOSSD_INVALID_GRAD_OUTPUT" | "LOSSD_UNAUTHORIZED" | "LOSSD_UNKNOWN_LOSS" | "LOSSD_NOT_FOUND" | "LOSSD_BODY_TOO_LARGE" | "LOSSD_TOO_MANY_ELEMENTS" | "LOSSD_UNSUPPORTED_MEDIA_TYPE" | "LOSSD_RATE_LIMITED" | "LOSSD_OVERLOADED" | "LOSSD_SHUTTING_DOWN" | "LOSSD_INTERNAL" | "LOSSD_TIMEOUT" | "LOSSD_WORKER_CRASHED" | "LOSSD_METHOD_NOT_ALLOWED" | "LOSSD_TOO_MUCH_WORK";
+            code: "LOSSD_MALFORMED_JSON" | "LOSSD_INVALID_REQUEST" | "LOSSD_INVALID_TENSOR" | "LOSSD_SHAPE_MISMATCH" | "LOSSD_INVALID_VALUE" | "LOSSD_INVALID_OPTION" | "LOSSD_GRADIENT_UNAVAILABLE" | "LOSSD_INVALID_GRAD_OUTPUT" | "LOSSD_UNAUTHORIZED" | "LOSSD_UNKNOWN_LOSS" | "LOSSD_NOT_FOUND" | "LOSSD_BODY_TOO_LARGE" | "LOSSD_TOO_MANY_ELEMENTS" | "LOSSD_UNSUPPORTED_MEDIA_TYPE" | "LOSSD_RATE_LIMITED" | "LOSSD_OVERLOADED" | "LOSSD_SHUTTING_DOWN" | "LOSSD_INTERNAL" | "LOSSD_TIMEOUT" | "LOSSD_WORKER_CRASHED" | "LOSSD_METHOD_NOT_ALLOWED" | "LOSSD_UNSUPPORTED_ENCODING" | "LOSSD_MALFORMED_ENCODING" | "LOSSD_MALFORMED_URL" | "LOSSD_URI_TOO_LONG" | "LOSSD_HEADERS_TOO_LARGE" | "LOSSD_MALFORMED_HTTP" | "LOSSD_CLIENT_TIMEOUT" | "LOSSD_FORBIDDEN" | "LOSSD_EXPECTATION_FAILED" | "LOSSD_TOO_MUCH_WORK";
             detail: string;
-            /** @description What is wrong, and where. */
+            /** @description What is wrong, and where: at most 32 entries; long keys and values are cut with "…". */
             errors: {
                 message: string;
                 /** @description JSON Pointer into the request, e.g. /target/3. */
                 path: string;
             }[];
+            /** @description How many more errors were found than are listed (present only when some were left out). */
+            errors_omitted?: number;
             /** @description For an unknown loss: every name the service knows. */
             known?: string[];
             status: number;
@@ -2348,7 +2350,7 @@ export interface operations {
                     "application/json": components["schemas"]["BatchResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2384,7 +2386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2501,7 +2503,7 @@ export interface operations {
                     "application/json": components["schemas"]["BinaryCrossEntropyResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2537,7 +2539,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2616,7 +2618,7 @@ export interface operations {
                     "application/json": components["schemas"]["BinaryCrossEntropyWithLogitsResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2652,7 +2654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2735,7 +2737,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompleteBoxIouLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2771,7 +2773,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2854,7 +2856,7 @@ export interface operations {
                     "application/json": components["schemas"]["CosineEmbeddingLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2890,7 +2892,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2961,7 +2963,7 @@ export interface operations {
                     "application/json": components["schemas"]["CrossEntropyResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2997,7 +2999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3094,7 +3096,7 @@ export interface operations {
                     "application/json": components["schemas"]["CtcLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3130,7 +3132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3213,7 +3215,7 @@ export interface operations {
                     "application/json": components["schemas"]["DiceLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3249,7 +3251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3332,7 +3334,7 @@ export interface operations {
                     "application/json": components["schemas"]["DistanceBoxIouLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3368,7 +3370,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3459,7 +3461,7 @@ export interface operations {
                     "application/json": components["schemas"]["GaussianNllLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3495,7 +3497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3578,7 +3580,7 @@ export interface operations {
                     "application/json": components["schemas"]["GeneralizedBoxIouLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3614,7 +3616,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3693,7 +3695,7 @@ export interface operations {
                     "application/json": components["schemas"]["HingeEmbeddingLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3729,7 +3731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3808,7 +3810,7 @@ export interface operations {
                     "application/json": components["schemas"]["HuberLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3844,7 +3846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3923,7 +3925,7 @@ export interface operations {
                     "application/json": components["schemas"]["KlDivResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3959,7 +3961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4038,7 +4040,7 @@ export interface operations {
                     "application/json": components["schemas"]["L1LossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4074,7 +4076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4153,7 +4155,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogCoshLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4189,7 +4191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4272,7 +4274,7 @@ export interface operations {
                     "application/json": components["schemas"]["LovaszHingeLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4308,7 +4310,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4388,7 +4390,7 @@ export interface operations {
                     "application/json": components["schemas"]["LovaszSoftmaxLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4424,7 +4426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4515,7 +4517,7 @@ export interface operations {
                     "application/json": components["schemas"]["MarginRankingLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4551,7 +4553,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4630,7 +4632,7 @@ export interface operations {
                     "application/json": components["schemas"]["MseLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4666,7 +4668,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4737,7 +4739,7 @@ export interface operations {
                     "application/json": components["schemas"]["MultiMarginLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4773,7 +4775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4844,7 +4846,7 @@ export interface operations {
                     "application/json": components["schemas"]["MulticlassHingeLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4880,7 +4882,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4951,7 +4953,7 @@ export interface operations {
                     "application/json": components["schemas"]["MultilabelMarginLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4987,7 +4989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5066,7 +5068,7 @@ export interface operations {
                     "application/json": components["schemas"]["MultilabelSoftMarginLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5102,7 +5104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5173,7 +5175,7 @@ export interface operations {
                     "application/json": components["schemas"]["NllLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5209,7 +5211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5286,7 +5288,7 @@ export interface operations {
                     "application/json": components["schemas"]["NtXentLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5322,7 +5324,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5401,7 +5403,7 @@ export interface operations {
                     "application/json": components["schemas"]["PoissonNllLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5437,7 +5439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5508,7 +5510,7 @@ export interface operations {
                     "application/json": components["schemas"]["Poly1CrossEntropyResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5544,7 +5546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5610,7 +5612,7 @@ export interface operations {
                     "application/json": components["schemas"]["QuantileLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5646,7 +5648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5725,7 +5727,7 @@ export interface operations {
                     "application/json": components["schemas"]["SigmoidFocalLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5761,7 +5763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5839,7 +5841,7 @@ export interface operations {
                     "application/json": components["schemas"]["SinkhornLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5875,7 +5877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5954,7 +5956,7 @@ export interface operations {
                     "application/json": components["schemas"]["SmoothL1LossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5990,7 +5992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6069,7 +6071,7 @@ export interface operations {
                     "application/json": components["schemas"]["SoftDtwResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6105,7 +6107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6184,7 +6186,7 @@ export interface operations {
                     "application/json": components["schemas"]["SoftMarginLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6220,7 +6222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6293,7 +6295,7 @@ export interface operations {
                     "application/json": components["schemas"]["SoftmaxFocalLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6329,7 +6331,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6400,7 +6402,7 @@ export interface operations {
                     "application/json": components["schemas"]["SparsemaxLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6436,7 +6438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6529,7 +6531,7 @@ export interface operations {
                     "application/json": components["schemas"]["SupconLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6565,7 +6567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6656,7 +6658,7 @@ export interface operations {
                     "application/json": components["schemas"]["TripletMarginLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6692,7 +6694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6781,7 +6783,7 @@ export interface operations {
                     "application/json": components["schemas"]["TverskyLossResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6817,7 +6819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -6883,7 +6885,7 @@ export interface operations {
                     "application/json": components["schemas"]["TweedieDevianceResponse"];
                 };
             };
-            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output. */
+            /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6919,7 +6921,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem: Unsupported media type. */
+            /** @description Problem: Unsupported media type, unsupported content encoding. */
             415: {
                 headers: {
                     [name: string]: unknown;
