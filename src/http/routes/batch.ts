@@ -37,9 +37,9 @@ function isNdjson(request: FastifyRequest): boolean {
 
 /** Closes the connection once the response has left (its request may still be arriving). */
 function closeAfter(reply: FastifyReply): void {
-  const res = reply.raw;
-  res.once('finish', () => {
-    const socket = res.socket as Socket | null;
+  // the socket as it is now: once the response has finished, it is no longer the response's
+  const socket = reply.raw.socket as Socket | null;
+  reply.raw.once('finish', () => {
     if (socket === null) return;
     socket.end();
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
