@@ -113,6 +113,7 @@ describe('an NDJSON stream against the server process', () => {
     expect(code).toBe(0);
     const last = JSON.parse(lines[lines.length - 1] as string) as { error: { status: number; code: string } };
     expect(last.error).toMatchObject({ status: 503, code: 'LOSSD_SHUTTING_DOWN' });
-    lines.slice(0, -1).forEach((l, i) => expect((JSON.parse(l) as { loss: number }).loss).toBe(expected(i)));
+    const losses = lines.slice(0, -1).map((l) => (JSON.parse(l) as { loss: number }).loss);
+    expect(losses).toEqual(losses.map((_, i) => expected(i)));
   });
 });
