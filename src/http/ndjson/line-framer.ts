@@ -38,6 +38,13 @@ export class LineFramer {
     return this.chunks.length === 0 && !this.ended;
   }
 
+  /** Bytes held and not yet given out: the start of the current line, the chunks not yet cut. */
+  get heldBytes(): number {
+    let n = this.discarding ? 0 : this.partialBytes;
+    for (const c of this.chunks) n += c.length;
+    return n;
+  }
+
   /** The input has ended and every line has been given out. */
   get drained(): boolean {
     return this.ended && this.chunks.length === 0 && this.partialBytes === 0 && !this.discarding;
