@@ -19,13 +19,17 @@ export const batchResponseSchema = z.object({
 });
 
 /** One line of the answer to an NDJSON stream (POST /v1/batch, application/x-ndjson). */
-export const batchStreamLineSchema = z
-  .record(z.string(), z.unknown())
-  .describe(
-    'One line of an application/x-ndjson answer, for the item on the same line of the request: its loss response body, or {"error": Problem} (paths relative to the item). A stream the server stops ends with one more line {"error": Problem}.',
-  );
+export const batchStreamLineSchema = z.record(z.string(), z.unknown());
 
-schemaRegistry.add(batchItemSchema, { id: 'BatchItem' });
-schemaRegistry.add(batchStreamLineSchema, { id: 'BatchStreamLine' });
+schemaRegistry.add(batchItemSchema, {
+  id: 'BatchItem',
+  description:
+    'A loss name plus the body of a request to POST /v1/losses/{loss}: one entry of a batch\'s `items`, or one line of an application/x-ndjson stream.',
+});
+schemaRegistry.add(batchStreamLineSchema, {
+  id: 'BatchStreamLine',
+  description:
+    'One line of an application/x-ndjson answer, for the item on the same line of the request: its loss response body, or {"error": Problem} (paths relative to the item). A stream the server stops ends with one more line {"error": Problem} (503).',
+});
 schemaRegistry.add(batchRequestSchema, { id: 'BatchRequest' });
 schemaRegistry.add(batchResponseSchema, { id: 'BatchResponse' });
