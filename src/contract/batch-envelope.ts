@@ -24,7 +24,7 @@ export const batchStreamLineSchema = z.record(z.string(), z.unknown());
 schemaRegistry.add(batchItemSchema, {
   id: 'BatchItem',
   description:
-    'A loss name plus the body of a request to POST /v1/losses/{loss}: one entry of a batch\'s `items`, or one line of an application/x-ndjson stream.',
+    "A loss name plus the body of a request to POST /v1/losses/{loss}: one entry of a batch's `items`, or one line of an application/x-ndjson stream.",
 });
 schemaRegistry.add(batchStreamLineSchema, {
   id: 'BatchStreamLine',

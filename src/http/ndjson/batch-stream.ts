@@ -79,8 +79,14 @@ export interface StreamSummary {
 
 /** Consecutive items that leave together: a group of lines (one task), or one error line. */
 interface Slot {
-  /** The group's lines while it fills and waits for a worker; null once dispatched. */
-  lines: Buffer[] | null;
+  /**
+   * The group's lines, LF between them, while it fills and waits for a worker (copied out of
+   * the socket's chunks as they are framed, so that no chunk outlives its lines); null once
+   * dispatched.
+   */
+  packed: Buffer | null;
+  /** Bytes of `packed` in use. */
+  used: number;
   items: number;
   /** Bytes this slot holds in the window: its lines', then its answers'. */
   bytes: number;
@@ -145,9 +151,13 @@ export class BatchStream extends Readable {
     this.framer.end();
     this.pump();
   };
-  private readonly onError = (err: Error) => {
-    // a client that went away closes the response too (and _destroy cleans up); anything
-    // else (a body that cannot be decoded) ends the stream with that problem
+  private readonly onError = (err: Error & { code?: string }) => {
+    // a client that went away: nobody to answer
+    if (err.code === 'ECONNRESET' || err.message === 'aborted') {
+      this.destroy();
+      return;
+    }
+    // anything else (a body that cannot be decoded) ends the stream with that problem
     this.stop(failure('LOSSD_INVALID_REQUEST', `the request body could not be read: ${err.message}`));
   };
 
@@ -242,17 +252,32 @@ export class BatchStream extends Readable {
           `the line has ${frame.bytes} bytes; at most ${limit} are accepted`,
           [{ path: '', message: `more than ${limit} bytes` }],
         );
-        const slot = this.admit({ lines: null, items: 0, bytes: 0, answer: null, outcomes: {} });
+        const slot = this.admit({ packed: null, used: 0, items: 0, bytes: 0, answer: null, outcomes: {} });
         this.grow(slot, 1, 0);
         this.settle(slot, Buffer.from(errorLine(problem)), { 413: 1 });
         continue;
       }
-      const group = this.open ?? this.admit({ lines: [], items: 0, bytes: 0, answer: null, outcomes: {} });
-      this.open = group;
-      group.lines?.push(frame.bytes);
-      this.grow(group, 1, frame.bytes.length + 1);
-      if (group.items >= this.bounds.groupItems || group.bytes >= this.bounds.groupBytes) this.closeGroup();
+      this.addLine(frame.bytes);
     }
+  }
+
+  /** A line joins the open group (a new one when it would not fit). */
+  private addLine(line: Buffer): void {
+    let group = this.open;
+    if (group !== null && group.used + 1 + line.length > (group.packed as Buffer).length) {
+      this.closeGroup();
+      group = null;
+    }
+    if (group === null) {
+      const packed = Buffer.allocUnsafeSlow(Math.max(this.bounds.groupBytes, line.length));
+      group = this.admit({ packed, used: 0, items: 0, bytes: 0, answer: null, outcomes: {} });
+      this.open = group;
+    }
+    const packed = group.packed as Buffer;
+    if (group.used > 0) packed[group.used++] = LF;
+    group.used += line.copy(packed, group.used);
+    this.grow(group, 1, line.length + 1);
+    if (group.items >= this.bounds.groupItems || group.used >= this.bounds.groupBytes) this.closeGroup();
   }
 
   /** An empty slot joins the window, after every slot before it. */
@@ -271,8 +296,15 @@ export class BatchStream extends Readable {
   }
 
   private closeGroup(): void {
-    if (this.open === null) return;
-    this.ready.push(this.open);
+    const group = this.open;
+    if (group === null) return;
+    const packed = group.packed as Buffer;
+    // a group closed early (the input paused) keeps only what it holds
+    if (group.used < packed.length / 2) {
+      const trimmed = Uint8Array.prototype.slice.call(packed, 0, group.used);
+      group.packed = Buffer.from(trimmed.buffer, 0, group.used);
+    }
+    this.ready.push(group);
     this.open = null;
   }
 
@@ -281,15 +313,9 @@ export class BatchStream extends Readable {
     while (this.tasks < this.maxTasks) {
       const slot = this.ready.shift();
       if (slot === undefined) return;
-      const lines = slot.lines as Buffer[];
-      slot.lines = null;
-      // one buffer of its own (transferred to the worker), LF between the lines
-      const body = Buffer.allocUnsafeSlow(slot.bytes - 1);
-      let at = 0;
-      for (const line of lines) {
-        if (at > 0) body[at++] = LF;
-        at += line.copy(body, at);
-      }
+      // its own buffer, transferred to the worker
+      const body = (slot.packed as Buffer).subarray(0, slot.used);
+      slot.packed = null;
       this.tasks++;
       const task = { kind: 'stream', body, maxElements: this.options.maxElements } as const;
       void this.options.pool.runStream(task, this.options.timeoutMs, this.abort.signal).then((reply) => {

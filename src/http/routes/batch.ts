@@ -25,6 +25,8 @@ import { validatedInWorker } from '../validation.js';
 
 /** After a stream stopped by the server, how long the client has to read its end before the connection is cut. */
 const CLOSE_GRACE_MS = 1000;
+/** A stopped stream whose client does not read its last answers is cut after this long (shutdown must end). */
+const STOP_GRACE_MS = 5000;
 
 export interface StreamDeps {
   readonly metrics: StreamMetrics;
@@ -57,7 +59,10 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
       'LOSSD_SHUTTING_DOWN',
       'the server is shutting down; the lines after the last answer were not read',
     );
-    for (const s of streams) s.stop(problem);
+    for (const s of streams) {
+      s.stop(problem);
+      setTimeout(() => s.destroy(), STOP_GRACE_MS).unref();
+    }
     done();
   });
 
