@@ -97,6 +97,9 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
   }
 
   app.register(async (scope) => {
+    // The body goes on unread: BatchStream reads it at its own pace. A content-encoding
+    // decoder (gzip, deflate, br) fits here as a Readable between the two, e.g.
+    // done(null, pipeline-ed payload → zlib.createGunzip()): the stream only needs a Readable.
     scope.addContentTypeParser(NDJSON, (_request, payload, done) => done(null, payload));
 
     scope.withTypeProvider<ZodTypeProvider>().post('/v1/batch', {
