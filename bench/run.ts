@@ -1,4 +1,4 @@
-// npm run bench [-- --suites=kernels,codec,http,event-loop,memory] [--only=mse_loss,...]
+// npm run bench [-- --suites=kernels,codec,http,event-loop,memory,stream] [--only=mse_loss,...]
 // Iterating: --sizes=1e6 --dtypes=float64 --only=cross_entropy,nll_loss
 // npm run bench:quick   (CI: every suite, tiny sizes, one repeat, no thresholds)
 // --no-peer: leave out the Python peer (FastAPI + PyTorch); --peer: measure it in --quick too
@@ -11,12 +11,13 @@ import type { FloatDType } from '../src/codec/decode.js';
 import { runCodec } from './codec/codec.bench.js';
 import { runEventLoop } from './http/event-loop.bench.js';
 import { runHttp } from './http/http.bench.js';
+import { runStream } from './http/stream.bench.js';
 import { type Row, table, writeJson } from './lib/report.js';
 import { collect } from './lib/stats.js';
 import { runKernels } from './losses/kernels.bench.js';
 import { runMemory } from './server/memory.bench.js';
 
-const ALL = ['kernels', 'codec', 'http', 'event-loop', 'memory'] as const;
+const ALL = ['kernels', 'codec', 'http', 'event-loop', 'memory', 'stream'] as const;
 type Suite = (typeof ALL)[number];
 
 function arg(name: string): string | undefined {
@@ -68,6 +69,8 @@ for (const suite of suites) {
     rows.push(...(await runHttp({ quick, peer }, log)));
   } else if (suite === 'event-loop') {
     rows.push(...(await runEventLoop({ quick, peer }, log)));
+  } else if (suite === 'stream') {
+    rows.push(...(await runStream({ quick }, log)));
   } else {
     rows.push(...(await runMemory({ quick }, log)));
   }

@@ -19,6 +19,7 @@ export const OPENAPI_FILE = fileURLToPath(new URL('./openapi.json', import.meta.
 /** A LossPool that is never asked to compute: generating the document runs no loss. */
 const noPool: LossPool = {
   run: async () => failure('LOSSD_INTERNAL', 'openapi/generate.ts runs no loss'),
+  runStream: async () => failure('LOSSD_INTERNAL', 'openapi/generate.ts runs no loss'),
   ping: async () => false,
   size: 0,
   queued: 0,

@@ -95,11 +95,11 @@ export async function buildApp({
 
   await registerProtection(app, config);
   await registerOpenApi(app);
-  registerMetrics(app, pool);
+  const streamMetrics = registerMetrics(app, pool);
   opsRoutes(app, pool, lifecycle);
   discoveryRoutes(app);
   lossRoutes(app, pool, config);
-  batchRoutes(app, pool, config);
+  batchRoutes(app, pool, config, { metrics: streamMetrics });
   await docsRoutes(app);
   playgroundRoutes(app);
   return app;

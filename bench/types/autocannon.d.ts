@@ -35,6 +35,8 @@ declare module 'autocannon' {
     workers?: number;
     /** ms between samples of the request and byte counts (default 1000) */
     sampleInt?: number;
+    /** Requests each connection sends in turn, over and over (instead of one). */
+    requests?: Array<{ method?: string; path?: string; body?: string | Buffer; headers?: Record<string, string> }>;
   }
   function autocannon(opts: Options): Promise<Result>;
   export default autocannon;

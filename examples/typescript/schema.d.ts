@@ -67,6 +67,8 @@ export interface paths {
         /**
          * Many losses in one round trip.
          * @description Each item is answered in order, as its single request would be, or as {"error": Problem}; the status is 200 even when items fail. At most 1024 items (LOSSD_MAX_BATCH_ITEMS) and 16777216 tensor elements in all (LOSSD_MAX_ELEMENTS); beyond either, the whole batch is a 413.
+         *
+         *     With `content-type: application/x-ndjson` the body is a stream of items, one JSON object a line (BatchItem, the same object as one entry of `items`), of any number of lines; the answer is application/x-ndjson too, one line per item in request order (a loss response body, or {"error": Problem} with paths relative to the item), written as items are computed, before the request has ended. LOSSD_MAX_BATCH_ITEMS does not apply; LOSSD_BODY_LIMIT and LOSSD_MAX_ELEMENTS apply to each line. A line that is not JSON (400), over a limit (413) or naming an unknown loss (404) is an error line for that item only. Empty lines are ignored; a line may end with CRLF; the last line needs no newline. The status is 200 once the stream starts; a stream the server stops (shutdown) ends with a last line {"error": Problem} (503) and the connection closes. Memory is bounded by the items in flight: a client that stops reading is slowed down through TCP.
          */
         post: operations["batch"];
         delete?: never;
@@ -1057,19 +1059,25 @@ export interface components {
             dtype: "float32" | "float64" | "int32" | "int64";
             shape: components["schemas"]["Shape"];
         };
+        /** @description A loss name plus the body of a request to POST /v1/losses/{loss}: one entry of a batch's `items`, or one line of an application/x-ndjson stream. */
+        BatchItem: {
+            /** @description Loss name or alias. */
+            loss: string;
+        } & {
+            [key: string]: unknown;
+        };
         BatchRequest: {
-            items: ({
-                /** @description Loss name or alias. */
-                loss: string;
-            } & {
-                [key: string]: unknown;
-            })[];
+            items: components["schemas"]["BatchItem"][];
         };
         BatchResponse: {
             /** @description In order: each a loss response body, or {"error": Problem}. */
             results: {
                 [key: string]: unknown;
             }[];
+        };
+        /** @description One line of an application/x-ndjson answer, for the item on the same line of the request: its loss response body, or {"error": Problem} (paths relative to the item). A stream the server stops ends with one more line {"error": Problem} (503). */
+        BatchStreamLine: {
+            [key: string]: unknown;
         };
         BinaryCrossEntropyRequest: {
             /** @description Precision: float32 rounds every float input to float32 and returns float32 values. */
@@ -2338,16 +2346,18 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BatchRequest"];
+                "application/x-ndjson": components["schemas"]["BatchItem"];
             };
         };
         responses: {
-            /** @description One result per item, in order. */
+            /** @description One result per item, in order: {"results": [...]} for a JSON batch, one line per item for an application/x-ndjson stream. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BatchResponse"];
+                    "application/x-ndjson": components["schemas"]["BatchStreamLine"];
                 };
             };
             /** @description Problem: Malformed json, invalid request, invalid tensor, shape mismatch, invalid value, invalid option, gradient not available, invalid grad_output, malformed content encoding, malformed url, malformed http request. */

@@ -11,6 +11,7 @@ import { pascalCase } from '../contract/envelope.js';
 import { schemaRegistry, TENSOR_COMPONENTS } from '../contract/schemas.js';
 import { PROBLEMS } from '../errors.js';
 import { LOSSES } from '../registry/index.js';
+import { documentNdjsonBatch } from './ndjson/openapi.js';
 import { errorResponses } from './responses.js';
 
 export const API_VERSION = '1.0.0';
@@ -226,6 +227,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         schema: completeRoute(input.route.method, input.url, input.schema as RouteSchema) as never,
       }),
     transformObject: (input) =>
-      requestExamples(defaultsStayOptional(describeArguments(tidyComponents(transformObject(input) as Json)))) as never,
+      documentNdjsonBatch(
+        requestExamples(defaultsStayOptional(describeArguments(tidyComponents(transformObject(input) as Json)))),
+      ) as never,
   });
 }

@@ -1,15 +1,13 @@
 // One /v1/batch request, from its parsed body to the JSON bytes of the response, in the worker
 // that parsed it: the envelope (Zod), the item and element limits, then each item through the
-// single-request pipeline (./run-loss.ts), in order. A failing item becomes {"error": problem}
+// single-request pipeline (./run-item.ts), in order. A failing item becomes {"error": problem}
 // with its paths under /items/i; it never sinks the others.
 
-import type { z } from 'zod';
-import { cutPointer, shown } from '../bounded-text.js';
 import type { ExternalB64 } from '../codec/decode.js';
 import { batchRequestSchema } from '../contract/batch-envelope.js';
-import { type Failure, failure, type ProblemIssue, pointer, problemBody } from '../errors.js';
-import { findLoss, knownNames } from '../registry/index.js';
-import { runLoss, workBudget } from './run-loss.js';
+import { type Failure, failure } from '../errors.js';
+import { answerItem, envelopeFailure } from './run-item.js';
+import { workBudget } from './run-loss.js';
 
 export interface BatchLimits {
   /** Most items one batch may hold (LOSSD_MAX_BATCH_ITEMS). */
@@ -43,30 +41,11 @@ function declaredElements(v: unknown): number {
   return 0;
 }
 
-function envelopeFailure(error: z.ZodError): Failure {
-  const issues: ProblemIssue[] = error.issues.flatMap((issue) => {
-    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    if (issue.code === 'unrecognized_keys')
-      return issue.keys.map((key) => ({ path: pointer([...path, key]), message: `unknown key ${shown(key)}` }));
-    return [{ path: pointer(path), message: issue.message }];
-  });
-  const first = issues[0];
-  return failure(
-    'LOSSD_INVALID_REQUEST',
-    first ? `${cutPointer(first.path)}: ${first.message}` : 'invalid batch',
-    issues,
-  );
-}
-
 const encoder = new TextEncoder();
-
-function errorItem(f: Failure): Uint8Array {
-  return encoder.encode(`{"error":${JSON.stringify(problemBody(f))}}`);
-}
 
 export function runBatch(body: unknown, limits: BatchLimits, b64?: ExternalB64): BatchSuccess | Failure {
   const parsed = batchRequestSchema.safeParse(body);
-  if (!parsed.success) return envelopeFailure(parsed.error);
+  if (!parsed.success) return envelopeFailure(parsed.error, 'batch');
   // the items as parsed from JSON, not Zod's copies: a copy assigns keys, so an item's own
   // "__proto__" key would set the copy's prototype and vanish, where the item's own request
   // must refuse it
@@ -92,22 +71,10 @@ export function runBatch(body: unknown, limits: BatchLimits, b64?: ExternalB64):
   let kernelMs = 0;
   // the items share one work budget, as they share the element limit
   const work = workBudget(limits.maxElements);
-  const parts = items.map(({ loss: name, ...itemBody }, i): Uint8Array => {
-    const loss = findLoss(name);
-    if (loss === undefined) {
-      return errorItem(
-        failure('LOSSD_UNKNOWN_LOSS', `no loss named ${shown(name)}`, [
-          { path: `/items/${i}/loss`, message: `unknown loss; known: ${knownNames().join(', ')}` },
-        ]),
-      );
-    }
-    const out = runLoss(loss, itemBody, { maxElements: limits.maxElements, work }, { b64 });
-    if (!out.ok) {
-      const errors = out.errors.map((e) => ({ path: `/items/${i}${e.path}`, message: e.message }));
-      return errorItem({ ...out, errors });
-    }
-    kernelMs += out.kernelMs;
-    return out.body;
+  const parts = items.map((item, i): Uint8Array => {
+    const answer = answerItem(item, `/items/${i}`, { maxElements: limits.maxElements, work }, b64);
+    kernelMs += answer.kernelMs;
+    return answer.bytes;
   });
 
   // {"results":[a,b,...]} in one buffer of its own

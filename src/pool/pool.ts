@@ -6,8 +6,8 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Config } from '../config.js';
-import { failure } from '../errors.js';
-import type { BatchTask, HelpAnswer, HelpRequest, LossTask, Reply, Task } from './protocol.js';
+import { type Failure, failure } from '../errors.js';
+import type { BatchTask, HelpAnswer, HelpRequest, LossTask, Reply, StreamReply, StreamTask, Task } from './protocol.js';
 
 /** Raw bodies this large may get a second worker for their response (when the pool is idle). */
 const HELP_BODY_BYTES = 4 * 1024 * 1024;
@@ -31,6 +31,11 @@ export interface PoolOptions {
 
 export interface LossPool {
   run(task: LossTask | BatchTask, timeoutMs: number): Promise<Reply>;
+  /**
+   * A group of stream lines. Never refused for a full queue: it waits for room instead (until
+   * `signal` aborts), and streams together take at most half of the queue's slots and bytes.
+   */
+  runStream(task: StreamTask, timeoutMs: number, signal?: AbortSignal): Promise<StreamReply | Failure>;
   /** True when a worker answers a ping within `timeoutMs`. */
   ping(timeoutMs: number): Promise<boolean>;
   readonly size: number;
@@ -97,10 +102,52 @@ export function createPool(options: PoolOptions): LossPool {
     inFlight++;
     inFlightBytes += bytes;
     try {
-      return await runNow(task, timeoutMs);
+      return (await runNow(task, timeoutMs)) as Reply;
     } finally {
       inFlight--;
       inFlightBytes -= bytes;
+      wakeStreams();
+    }
+  }
+
+  // A stream's groups wait for room instead of failing: a stream is one request that has
+  // already started answering, so a full queue must slow it, not cut it. Streams share half of
+  // the slots and of the queued bytes; the other half stays for single requests, which are
+  // refused (503) only when the whole queue is full, so a few long streams cannot lock them out.
+  const streamSlots = Math.max(1, Math.floor(capacity / 2));
+  const streamBytes = maxBytes / 2;
+  const waiting = new Set<() => void>();
+
+  function wakeStreams(): void {
+    for (const wake of [...waiting]) wake();
+  }
+
+  function streamRoom(bytes: number): boolean {
+    return inFlight < streamSlots && (inFlight === 0 || inFlightBytes + bytes <= streamBytes);
+  }
+
+  async function runStream(task: StreamTask, timeoutMs: number, signal?: AbortSignal): Promise<StreamReply | Failure> {
+    const bytes = task.body.byteLength;
+    while (!streamRoom(bytes)) {
+      if (signal?.aborted) return failure('LOSSD_OVERLOADED', 'the stream ended while waiting for a worker');
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          waiting.delete(wake);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        waiting.add(wake);
+        signal?.addEventListener('abort', wake);
+      });
+    }
+    inFlight++;
+    inFlightBytes += bytes;
+    try {
+      return (await runNow(task, timeoutMs)) as StreamReply | Failure;
+    } finally {
+      inFlight--;
+      inFlightBytes -= bytes;
+      wakeStreams();
     }
   }
 
@@ -127,7 +174,7 @@ export function createPool(options: PoolOptions): LossPool {
     Atomics.notify(request.flag, 0);
   }
 
-  async function runNow(task: LossTask | BatchTask, timeoutMs: number): Promise<Reply> {
+  async function runNow(task: LossTask | BatchTask | StreamTask, timeoutMs: number): Promise<unknown> {
     const transferList: (ArrayBuffer | MessagePort)[] = [];
     let channel: MessageChannel | undefined;
     const body = task.body;
@@ -145,7 +192,7 @@ export function createPool(options: PoolOptions): LossPool {
       // A small body cannot hold enough elements to run for long: no timer, no abort listener
       // (they are a measurable share of a small request's cost on this thread).
       const signal = small ? undefined : AbortSignal.timeout(timeoutMs);
-      return (await piscina.run(task, signal ? { transferList, signal } : { transferList })) as Reply;
+      return await piscina.run(task, signal ? { transferList, signal } : { transferList });
     } catch (e) {
       if (isQueueFull(e)) return failure('LOSSD_OVERLOADED', 'the worker queue is full; retry shortly');
       if (isAbort(e))
@@ -158,6 +205,7 @@ export function createPool(options: PoolOptions): LossPool {
 
   return {
     run,
+    runStream,
     async ping(timeoutMs) {
       try {
         return (

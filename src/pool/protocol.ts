@@ -26,6 +26,30 @@ export interface BatchTask {
   readonly maxElements: number;
 }
 
+/**
+ * Consecutive lines of an NDJSON stream (POST /v1/batch, application/x-ndjson): each one
+ * batch item, LF between them, in one buffer (transferred). Computed line by line in one
+ * worker (src/pipeline/run-stream.ts), each line with the limits of a single request.
+ */
+export interface StreamTask {
+  readonly kind: 'stream';
+  /** The lines, LF between them. */
+  readonly body: Uint8Array;
+  readonly maxElements: number;
+}
+
+/** A StreamTask's answer lines (transferred back) and what they hold. */
+export interface StreamReply {
+  readonly ok: true;
+  /** One answer line per request line, in order, each ending with LF. */
+  readonly body: Uint8Array;
+  readonly items: number;
+  /** Items by outcome: "ok", or the status of the item's problem. */
+  readonly outcomes: Readonly<Record<string, number>>;
+  readonly elements: number;
+  readonly kernelMs: number;
+}
+
 /** Worker → pool, on LossTask.helper: please have another worker write this part. */
 export interface HelpRequest {
   /** The values (a SharedArrayBuffer's view) and the whole tensor's shape. */
@@ -55,7 +79,7 @@ export interface PingTask {
   readonly kind: 'ping';
 }
 
-export type Task = LossTask | BatchTask | PingTask | EncodeTask;
+export type Task = LossTask | BatchTask | PingTask | EncodeTask | StreamTask;
 
 export interface LossReply {
   readonly ok: true;

@@ -7,12 +7,23 @@ import { setPriority } from 'node:os';
 import { isMainThread, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import Piscina from 'piscina';
 import { type Helper, JsonWriter, maxTensorBytes, writeTensorPart } from '../codec/encode.js';
-import { failure } from '../errors.js';
+import { type Failure, failure } from '../errors.js';
 import { withBody } from '../pipeline/parse-body.js';
 import { runBatch } from '../pipeline/run-batch.js';
 import { runLoss } from '../pipeline/run-loss.js';
+import { runStreamGroup } from '../pipeline/run-stream.js';
 import { findLoss } from '../registry/index.js';
-import type { BatchTask, EncodeTask, HelpAnswer, HelpRequest, LossTask, Reply, Task } from './protocol.js';
+import type {
+  BatchTask,
+  EncodeTask,
+  HelpAnswer,
+  HelpRequest,
+  LossTask,
+  Reply,
+  StreamReply,
+  StreamTask,
+  Task,
+} from './protocol.js';
 
 // Workers yield the CPU to the main thread: under Linux the nice value belongs to the thread
 // (setpriority on the calling thread, which is what os.setPriority without a pid does), so
@@ -32,7 +43,7 @@ if (!isMainThread && process.platform === 'linux') {
 /** Hands `value` back with `body`'s buffer transferred rather than copied. */
 class Transfer {
   constructor(
-    private readonly value: Reply,
+    private readonly value: Reply | StreamReply,
     private readonly buffers: ArrayBuffer[],
   ) {}
   get [Piscina.transferableSymbol]() {
@@ -116,8 +127,22 @@ function encodePart(task: EncodeTask): Uint8Array {
   return out.bytes();
 }
 
-export default function handle(task: Task): Reply | Transfer | Uint8Array | true {
+/** A group of stream lines to their answer lines; never throws. */
+export function runStreamTask(task: StreamTask): StreamReply | Failure {
+  try {
+    return runStreamGroup(task.body, task.maxElements);
+  } catch (e) {
+    return failure('LOSSD_INTERNAL', `internal error in a stream: ${(e as Error)?.message ?? String(e)}`);
+  }
+}
+
+export default function handle(task: Task): Reply | StreamReply | Transfer | Uint8Array | true {
   if (task.kind === 'ping') return true;
+  if (task.kind === 'stream') {
+    const reply = runStreamTask(task);
+    if (!reply.ok) return reply;
+    return Piscina.move(new Transfer(reply, [reply.body.buffer as ArrayBuffer])) as unknown as Transfer;
+  }
   if (task.kind === 'encode') return Piscina.move(encodePart(task)) as unknown as Uint8Array;
   const reply = runTask(task);
   if (!reply.ok) return reply;

@@ -1,10 +1,11 @@
 // The examples under examples/ run against a real server and print the right numbers: curl.sh,
 // python_client.py (standard library only) and typescript/client.ts (openapi-fetch over the
-// types openapi-typescript generates). The TypeScript example and its generated types compile,
+// types openapi-typescript generates); stream_client.py and typescript/stream-client.ts stream
+// an NDJSON file of items and print the answer lines. The TypeScript example and its generated types compile,
 // and the committed schema.d.ts is what `npm run openapi:client` generates today.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -99,6 +100,38 @@ function expectClientOutput(stdout: string): void {
   expectClose(printed.mse_loss?.grad.target, MSE.target, 'mse_loss grad[target]');
 }
 
+/** An NDJSON file of items: the two losses, an unknown one and a malformed line between them. */
+async function itemsFile(dir: string): Promise<string> {
+  const file = join(dir, 'items.ndjson');
+  const lines = [
+    JSON.stringify({ loss: 'cross_entropy', input: CE_INPUT, target: CE_TARGET }),
+    JSON.stringify({ loss: 'no_such_loss', input: [1] }),
+    '',
+    JSON.stringify({ loss: 'mse_loss', input: [1, 2, 3], target: [1, 2, 5], grad_wrt: ['input', 'target'] }),
+    '{"loss": "mse_loss", "input": [1',
+    JSON.stringify({ loss: 'mse', input: [1, 2, 3], target: [1, 2, 5] }),
+  ];
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** The answer lines a stream client printed, one per item, in order. */
+function expectStreamOutput(stdout: string): void {
+  const answers = stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { loss?: number; grad?: Record<string, unknown>; error?: { status: number } });
+  expect(answers.length).toBe(5);
+  expectClose(answers[0]?.loss, CE.loss, 'cross_entropy loss');
+  expectClose(answers[0]?.grad?.input, CE.grad, 'cross_entropy grad[input]');
+  expect(answers[1]?.error?.status).toBe(404);
+  expectClose(answers[2]?.loss, MSE.loss, 'mse_loss loss');
+  expectClose(answers[2]?.grad?.input, MSE.input, 'mse_loss grad[input]');
+  expectClose(answers[2]?.grad?.target, MSE.target, 'mse_loss grad[target]');
+  expect(answers[3]?.error?.status).toBe(400);
+  expectClose(answers[4]?.loss, MSE.loss, 'mse loss');
+}
+
 describe('examples/', () => {
   it('curl.sh: discovery, two losses, an alias and a problem', async () => {
     const stdout = await runExample('bash', ['examples/curl.sh']);
@@ -138,6 +171,24 @@ describe('examples/', () => {
 
   it('typescript/client.ts (openapi-fetch, generated types) prints the same numbers', async () => {
     expectClientOutput(await runExample(bin('tsx'), ['examples/typescript/client.ts']));
+  });
+
+  it('stream_client.py (http.client only) streams an NDJSON file and prints one answer per item, in order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lossd-stream-'));
+    try {
+      expectStreamOutput(await runExample('python3', ['examples/stream_client.py', await itemsFile(dir)]));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('typescript/stream-client.ts (node:http) streams the same file with the same answers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lossd-stream-'));
+    try {
+      expectStreamOutput(await runExample(bin('tsx'), ['examples/typescript/stream-client.ts', await itemsFile(dir)]));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('typescript/client.ts and the generated schema.d.ts type-check', async () => {
