@@ -19,7 +19,7 @@ import { runCodec } from './codec/codec.bench.js';
 import { runEventLoop } from './http/event-loop.bench.js';
 import { runHttp } from './http/http.bench.js';
 import { type Row, table, writeJson } from './lib/report.js';
-import { resolveRuntimes, type Runtime } from './lib/runtimes.js';
+import { type Runtime, resolveRuntimes } from './lib/runtimes.js';
 import { collect } from './lib/stats.js';
 import { runKernels } from './losses/kernels.bench.js';
 import { runMemory } from './server/memory.bench.js';
