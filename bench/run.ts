@@ -1,10 +1,11 @@
-// npm run bench [-- --suites=kernels,codec,http,event-loop,memory] [--only=mse_loss,...]
+// npm run bench [-- --suites=kernels,codec,http,event-loop,memory,runtimes] [--only=mse_loss,...]
 // Iterating: --sizes=1e6 --dtypes=float64 --only=cross_entropy,nll_loss
 // npm run bench:quick   (CI: every suite, tiny sizes, one repeat, no thresholds)
 // --no-peer: leave out the Python peer (FastAPI + PyTorch); --peer: measure it in --quick too
 // --node=system,image,26: the Node.js lines to run on, one after the other (default: the system
 // node and the Dockerfile's line; --quick: the running node only). Other lines are fetched from
-// the npm registry on first use (scripts/fetch-node.sh). Each row names its line.
+// the npm registry on first use (scripts/fetch-node.sh). Each row names its line. The suite
+// `runtimes` runs the same server on every line at once, loaded in turn (bench/http/runtimes.bench.ts).
 //
 // Prints one table and writes it as JSON to bench/results/latest.json. Every figure is a ratio
 // against a baseline measured in the same run; see bench/README-section.md.
@@ -18,13 +19,14 @@ import type { FloatDType } from '../src/codec/decode.js';
 import { runCodec } from './codec/codec.bench.js';
 import { runEventLoop } from './http/event-loop.bench.js';
 import { runHttp } from './http/http.bench.js';
+import { runRuntimes } from './http/runtimes.bench.js';
 import { type Row, table, writeJson } from './lib/report.js';
 import { type Runtime, resolveRuntimes } from './lib/runtimes.js';
 import { collect } from './lib/stats.js';
 import { runKernels } from './losses/kernels.bench.js';
 import { runMemory } from './server/memory.bench.js';
 
-const ALL = ['kernels', 'codec', 'http', 'event-loop', 'memory'] as const;
+const ALL = ['kernels', 'codec', 'http', 'event-loop', 'memory', 'runtimes'] as const;
 type Suite = (typeof ALL)[number];
 
 function arg(name: string): string | undefined {
@@ -47,15 +49,25 @@ const started = new Date();
 const runtimeSpecs = arg('node')?.split(',') ?? (quick ? ['system'] : ['system', 'image']);
 const self = runtimeSpecs.length === 1 && runtimeSpecs[0] === 'self';
 const runtimes: Runtime[] = self ? [] : resolveRuntimes(runtimeSpecs);
-const rows: Row[] =
-  !self && (runtimes.length > 1 || runtimes[0]?.node !== process.execPath)
-    ? onEach(runtimes)
-    : (await measure()).map((r) => (runtimes[0] ? { ...r, node: runtimes[0].label } : r));
+// every suite runs on each line, but `runtimes`, which compares the lines side by side, runs here
+const perLine = suites.filter((x) => x !== 'runtimes');
+const rows: Row[] = [];
+if (perLine.length > 0) {
+  if (!self && (runtimes.length > 1 || runtimes[0]?.node !== process.execPath)) rows.push(...onEach(runtimes));
+  else rows.push(...(await measure(perLine)).map((r) => (runtimes[0] ? { ...r, node: runtimes[0].label } : r)));
+}
+if (suites.includes('runtimes') && !self) {
+  log('== runtimes');
+  rows.push(...(await runRuntimes({ quick, runtimes }, log)));
+}
 
 /** The same run in a child process per Node.js line, one line after the other. */
 function onEach(list: readonly Runtime[]): Row[] {
   const dir = mkdtempSync(join(tmpdir(), 'lossd-bench-'));
-  const passed = process.argv.slice(2).filter((a) => !a.startsWith('--node=') && !a.startsWith('--out='));
+  const passed = process.argv
+    .slice(2)
+    .filter((a) => !a.startsWith('--node=') && !a.startsWith('--out=') && !a.startsWith('--suites='));
+  passed.push(`--suites=${perLine.join(',')}`);
   const all: Row[] = [];
   try {
     for (const [i, rt] of list.entries()) {
@@ -79,9 +91,9 @@ function onEach(list: readonly Runtime[]): Row[] {
   return all;
 }
 
-async function measure(): Promise<Row[]> {
+async function measure(list: readonly Suite[]): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const suite of suites) {
+  for (const suite of list) {
     if (!ALL.includes(suite)) throw new Error(`unknown suite ${suite}; known: ${ALL.join(', ')}`);
     log(`== ${suite}${quick ? ' (quick)' : ''}`);
     collect();
@@ -112,7 +124,7 @@ async function measure(): Promise<Row[]> {
       rows.push(...(await runHttp({ quick, peer }, log)));
     } else if (suite === 'event-loop') {
       rows.push(...(await runEventLoop({ quick, peer }, log)));
-    } else {
+    } else if (suite === 'memory') {
       rows.push(...(await runMemory({ quick }, log)));
     }
   }

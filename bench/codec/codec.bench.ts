@@ -7,8 +7,10 @@
 // numbers as a JS array (nested and flat encode) and a plain base64 loop into a reused buffer
 // (b64 encode; Buffer#toString('base64') is reported beside it).
 
+import * as jsBase64 from '../../src/codec/base64.js';
 import { decodeFloat, type ExternalB64, type FloatDType } from '../../src/codec/decode.js';
 import { type Encoding, JsonWriter, maxTensorBytes, writeTensor } from '../../src/codec/encode.js';
+import * as wasmBase64 from '../../src/codec/wasm/base64.js';
 import { releaseBuffers } from '../../src/pipeline/run-loss.js';
 import type { FloatArray } from '../../src/registry/types.js';
 import type { Row, Target } from '../lib/report.js';
@@ -131,6 +133,21 @@ export function runCodec(opts: CodecOptions, log: (s: string) => void): Row[] {
   });
   record('decode b64 f64 from body bytes', 'latin1 string + buf.write', fromBytes, () =>
     reused.write(b64Bytes.toString('latin1'), 'base64'),
+  );
+
+  // WebAssembly SIMD against the JS loops, bytes to bytes (src/codec/wasm/base64.ts): the
+  // request path uses whichever wins on the Node.js lines lossd runs on (BENCHMARKS.md)
+  const decoded = new Uint8Array(bytes.length);
+  const wasmDecode = () => {
+    if (!wasmBase64.decodeBase64(b64Bytes, decoded)) throw new Error('wasm base64 refused its input');
+    return decoded;
+  };
+  record('base64 bytes→bytes, wasm SIMD', 'the JS loop', wasmDecode, () => jsBase64.decodeBase64(b64Bytes, decoded));
+  record(
+    'base64 encode bytes→bytes, wasm SIMD',
+    'the JS loop',
+    () => wasmBase64.encodeBase64(bytes, reusedText, 0),
+    () => jsBase64.encodeBase64(bytes, reusedText, 0),
   );
 
   const f32 = Float32Array.from(values);

@@ -12,7 +12,7 @@ export interface Target {
 }
 
 export interface Row {
-  readonly suite: 'kernels' | 'codec' | 'http' | 'event-loop' | 'memory';
+  readonly suite: 'kernels' | 'codec' | 'http' | 'event-loop' | 'memory' | 'runtimes';
   /** What was measured, e.g. "mse_loss f64 n=1e6". */
   readonly case: string;
   /** The subject's median, in `unit`. */
