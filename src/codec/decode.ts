@@ -14,7 +14,8 @@ import type { ErrorCode, Failure } from '../errors.js';
 import { failure, pointerToken } from '../errors.js';
 import { lendBytes, lendFloat } from '../numeric/arena.js';
 import type { FloatArray, FloatTensor, IntTensor } from '../registry/types.js';
-import { base64Length, decodeBase64, paddingOf } from './base64.js';
+import { base64Length, paddingOf } from './base64.js';
+import { decodeBase64 } from './wasm/base64.js';
 
 export type FloatDType = 'float64' | 'float32';
 export const MAX_RANK = 8;

@@ -11,12 +11,12 @@
 //
 // Everything is written straight into one byte buffer (JsonWriter), never into a JS string of
 // the body or of a number: finite values by ./double.ts (the shortest round-trip form, exactly
-// what String(v) prints, written as bytes and faster than V8's own formatter), b64 by a plain
-// loop from the tensor's bytes into the buffer (no base64 string either).
+// what String(v) prints, written as bytes and faster than V8's own formatter), b64 from the
+// tensor's bytes into the buffer by WebAssembly SIMD (./wasm/base64.ts; no base64 string either).
 
 import type { FloatArray } from '../registry/types.js';
-import { encodeBase64 } from './base64.js';
 import { writeDouble } from './double.js';
+import { encodeBase64 } from './wasm/base64.js';
 
 export type Encoding = 'nested' | 'flat' | 'b64';
 
