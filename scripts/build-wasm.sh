@@ -7,6 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/src/codec/wasm}"
 mkdir -p "$out"
+# the entry files only (assembly/tables/ holds generated data they import)
 for src in "$root"/src/codec/wasm/assembly/*.ts; do
   name="$(basename "$src" .ts)"
   # two fixed pages of memory (the loaders copy chunks through it), no runtime, no imports

@@ -11,11 +11,13 @@ import * as jsBase64 from '../../src/codec/base64.js';
 import { decodeFloat, type ExternalB64, type FloatDType } from '../../src/codec/decode.js';
 import { type Encoding, JsonWriter, maxTensorBytes, writeTensor } from '../../src/codec/encode.js';
 import * as wasmBase64 from '../../src/codec/wasm/base64.js';
+import { writeNumbers } from '../../src/codec/wasm/double.js';
 import { releaseBuffers } from '../../src/pipeline/run-loss.js';
 import type { FloatArray } from '../../src/registry/types.js';
 import type { Row, Target } from '../lib/report.js';
 import { paired, type Timing } from '../lib/stats.js';
 import { rng } from '../losses/cases.js';
+import { writeDouble } from './js-double.js';
 
 export interface CodecOptions {
   /** Elements per tensor (1e6 in a full run); rows of 1000. */
@@ -150,7 +152,29 @@ export function runCodec(opts: CodecOptions, log: (s: string) => void): Row[] {
     () => jsBase64.encodeBase64(bytes, reusedText, 0),
   );
 
-  const f32 = Float32Array.from(values);
+  // Ryu in WebAssembly (the request path's printer) against the JS printer it replaced, and
+  // against V8's own (JSON.stringify of the same numbers, a JS array)
+  const text = Buffer.alloc(28 * n);
+  const textView = new DataView(text.buffer, text.byteOffset, text.byteLength);
+  const jsPrinter = (data: FloatArray) => () => {
+    let pos = 0;
+    for (let i = 0; i < data.length; i++) {
+      if (i > 0) text[pos++] = 44;
+      pos = writeDouble(text, textView, pos, data[i] as number);
+    }
+    return pos;
+  };
+  const f32Values = Float32Array.from(values);
+  record('numbers f64, wasm Ryu', 'the JS printer', () => writeNumbers(values, 0, n, text, 0), jsPrinter(values));
+  record('numbers f32, wasm Ryu', 'the JS printer', () => writeNumbers(f32Values, 0, n, text, 0), jsPrinter(f32Values));
+  record(
+    'numbers f64, wasm Ryu',
+    'JSON.stringify',
+    () => writeNumbers(values, 0, n, text, 0),
+    () => JSON.stringify(flatNumbers),
+  );
+
+  const f32 = f32Values;
   const f32Numbers = Array.from(f32);
   const f32Nested = nestedArray(f32, rowsN, cols);
   const stringifyNested = () => JSON.stringify(nested);

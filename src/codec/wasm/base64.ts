@@ -4,13 +4,8 @@
 // copy out. What is left after the last whole step (under 16 characters, and the padding) is
 // done by the JS loops of ../base64.ts, so the two paths accept and produce exactly the same.
 
-import { readFileSync } from 'node:fs';
 import { decodeBase64 as decodeJs, encodeBase64 as encodeJs, paddingOf } from '../base64.js';
-
-/** A WebAssembly.Global (not in the typings of lib ES2023 and @types/node 20). */
-interface Global {
-  readonly value: number;
-}
+import { type Global, instantiate } from './instance.js';
 
 interface Exports {
   readonly memory: { readonly buffer: ArrayBuffer };
@@ -31,23 +26,12 @@ interface Module {
   readonly chunkBytes: number;
 }
 
-/** WebAssembly's constructors (typed here: lib ES2023 and @types/node 20 leave them out). */
-const wasm = (
-  globalThis as unknown as {
-    WebAssembly: {
-      Module: new (bytes: Uint8Array) => object;
-      Instance: new (module: object, imports: object) => { readonly exports: unknown };
-    };
-  }
-).WebAssembly;
-
 let loaded: Module | undefined;
 
 /** Instantiated on first use, once per thread (each worker has its own). */
 function module(): Module {
   if (loaded !== undefined) return loaded;
-  const bytes = readFileSync(new URL('./base64.wasm', import.meta.url));
-  const x = new wasm.Instance(new wasm.Module(bytes), {}).exports as unknown as Exports;
+  const x = instantiate<Exports>('base64');
   loaded = {
     x,
     // the memory never grows (its maximum is its size), so this view stays valid
