@@ -17,7 +17,7 @@
 
 import type { FloatArray } from '../registry/types.js';
 import { encodeBase64 } from './wasm/base64.js';
-import { writeNumbers } from './wasm/double.js';
+import { writeNumbers, writeRows } from './wasm/double.js';
 
 export type Encoding = 'nested' | 'flat' | 'b64';
 
@@ -58,6 +58,12 @@ export class JsonWriter {
   numbers(data: FloatArray, from: number, to: number): void {
     this.ensure(MAX_NUMBER_BYTES * (to - from));
     this.pos = writeNumbers(data, from, to, this.buf, this.pos);
+  }
+
+  /** Appends `count` sibling rows of `len` values of `data` from `offset` as "[..],[..]". */
+  rows(data: FloatArray, offset: number, count: number, len: number): void {
+    this.ensure(count * (MAX_NUMBER_BYTES * len + 3));
+    this.pos = writeRows(data, offset, count, len, this.buf, this.pos);
   }
 
   /** Appends bytes (a part another thread wrote). */
@@ -114,16 +120,6 @@ const COMMA = 44;
 const OPEN = 91;
 const CLOSE = 93;
 
-/** `rows` sibling rows of length L starting at `offset`, as "[..],[..]" (no outer brackets). */
-function writeRows(out: JsonWriter, data: FloatArray, offset: number, rows: number, L: number): void {
-  for (let r = 0; r < rows; r++) {
-    if (r > 0) out.byte(COMMA);
-    out.byte(OPEN);
-    out.numbers(data, offset + r * L, offset + (r + 1) * L);
-    out.byte(CLOSE);
-  }
-}
-
 function writeNested(
   out: JsonWriter,
   data: FloatArray,
@@ -144,7 +140,7 @@ function writeNested(
   if (len > 0) {
     const inner = size / len;
     if (depth === rank - 2) {
-      writeRows(out, data, offset, len, inner);
+      out.rows(data, offset, len, inner);
     } else {
       for (let i = 0; i < len; i++) {
         if (i > 0) out.byte(COMMA);
@@ -204,7 +200,7 @@ export function writeTensorPart(
   const d0 = shape[0] as number;
   const inner = d0 === 0 ? 0 : data.length / d0;
   if (shape.length === 2) {
-    writeRows(out, data, from * inner, to - from, inner);
+    out.rows(data, from * inner, to - from, inner);
     return;
   }
   for (let i = from; i < to; i++) {

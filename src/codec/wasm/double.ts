@@ -12,6 +12,7 @@ interface Exports {
   readonly IN_MAX: Global;
   readonly OUT: Global;
   numbers(n: number): number;
+  rows(count: number, len: number): number;
 }
 
 interface Module {
@@ -39,6 +40,8 @@ function module(): Module {
 
 /** Bytes a number may take, with its separator. */
 export const NUMBER_BYTES = 28;
+/** Rows at least this long are written a row per call. */
+const LONG_ROW = 64;
 
 /**
  * Writes values [from, to) of `data` into `buf` at `pos`, separated by commas; returns the
@@ -61,6 +64,44 @@ export function writeNumbers(
     buf.set(m.text.subarray(0, len), at);
     at += len;
     i += n;
+  }
+  return at;
+}
+
+/**
+ * Writes `count` rows of `len` values of `data` from `offset` into `buf` at `pos` as
+ * "[..],[..]"; returns the position after them. `buf` needs NUMBER_BYTES a value and 3 a row
+ * of room.
+ */
+export function writeRows(
+  data: Float64Array | Float32Array,
+  offset: number,
+  count: number,
+  len: number,
+  buf: Uint8Array,
+  pos: number,
+): number {
+  let at = pos;
+  if (len >= LONG_ROW || len === 0) {
+    for (let r = 0; r < count; r++) {
+      if (r > 0) buf[at++] = 44;
+      buf[at++] = 91;
+      at = writeNumbers(data, offset + r * len, offset + (r + 1) * len, buf, at);
+      buf[at++] = 93;
+    }
+    return at;
+  }
+  const m = module();
+  const perChunk = Math.floor(m.chunk / len);
+  for (let r = 0; r < count; ) {
+    const k = Math.min(perChunk, count - r);
+    const from = offset + r * len;
+    m.values.set(data.subarray(from, from + k * len));
+    const n = m.x.rows(k, len);
+    if (r > 0) buf[at++] = 44;
+    buf.set(m.text.subarray(0, n), at);
+    at += n;
+    r += k;
   }
   return at;
 }

@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { writeNumbers } from '../../../src/codec/wasm/double.js';
+import { writeNumbers, writeRows } from '../../../src/codec/wasm/double.js';
 
 const buf = Buffer.alloc(28 * 4096);
 const print = (v: number) => buf.toString('latin1', 0, writeNumbers(Float64Array.of(v), 0, 1, buf, 0));
@@ -144,6 +144,20 @@ describe('writeNumbers', () => {
       ),
       { numRuns: 20_000 },
     );
+  });
+
+  it('writes rows as JSON arrays, short rows several to a call, across chunks', () => {
+    const values = Float64Array.from({ length: 9000 }, (_, i) => (i % 11 === 5 ? -Infinity : (i - 4500) / 3));
+    for (const len of [1, 2, 3, 10, 63, 64, 1000, 2049]) {
+      const count = Math.floor((values.length - 7) / len);
+      const out = Buffer.alloc(count * (28 * len + 3) + 8);
+      const end = writeRows(values, 7, count, len, out, 8);
+      const want = Array.from(
+        { length: count },
+        (_, r) => `[${Array.from(values.subarray(7 + r * len, 7 + (r + 1) * len), expected).join(',')}]`,
+      );
+      expect(out.toString('latin1', 8, end), `rows of ${len}`).toBe(want.join(','));
+    }
   });
 
   // Millions of values, each property a different region (about 1 s a million here);

@@ -390,3 +390,23 @@ export function numbers(n: i32): i32 {
   }
   return <i32>(p - OUT);
 }
+
+/**
+ * Writes `count` rows of `len` doubles at IN (count · len <= IN_MAX) at OUT as "[..],[..]";
+ * returns the text's length. Short rows in one call (a call per row costs more than a number).
+ */
+export function rows(count: i32, len: i32): i32 {
+  let p = OUT;
+  let at = IN;
+  for (let r = 0; r < count; r++) {
+    if (r > 0) store<u8>(p++, 44);
+    store<u8>(p++, 91);
+    for (let i = 0; i < len; i++) {
+      if (i > 0) store<u8>(p++, 44);
+      p = writeNumber(p, load<f64>(at));
+      at += 8;
+    }
+    store<u8>(p++, 93);
+  }
+  return <i32>(p - OUT);
+}
