@@ -1,4 +1,5 @@
-// gen-ryu-tables.mjs - writes src/codec/wasm/assembly/tables/pow5.ts, the 128-bit powers of
+// gen-ryu-tables.mjs [out-file] - writes src/codec/wasm/assembly/tables/pow5.ts (or out-file;
+// test/codec/wasm/build.test.ts compares the two), the 128-bit powers of
 // five of Ryu (Ulf Adams, "Ryū: fast float-to-string conversion", PLDI 2018), as in its
 // reference generator: 5^i cut to its top 125 bits for i < 326, and ceil-style inverses
 // floor(2^(bitlength(5^i) - 1 + 125) / 5^i) + 1 for i < 342. Each entry is two u64 (low, high).
@@ -32,4 +33,4 @@ export const POW5_INV_SPLIT: usize = memory.data<u64>([
   ${inv.join(',\n  ')},
 ]);
 `;
-writeFileSync(new URL('../src/codec/wasm/assembly/tables/pow5.ts', import.meta.url), out);
+writeFileSync(process.argv[2] ?? new URL('../src/codec/wasm/assembly/tables/pow5.ts', import.meta.url), out);

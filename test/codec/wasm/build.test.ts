@@ -1,4 +1,5 @@
-// The committed .wasm files are what scripts/build-wasm.sh makes of src/codec/wasm/assembly/.
+// The committed .wasm files are what scripts/build-wasm.sh makes of src/codec/wasm/assembly/,
+// and the generated tables there are what scripts/gen-ryu-tables.mjs makes.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -22,3 +23,14 @@ it('src/codec/wasm/*.wasm is what scripts/build-wasm.sh builds (run it after edi
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+it('src/codec/wasm/assembly/tables/pow5.ts is what scripts/gen-ryu-tables.mjs writes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lossd-ryu-'));
+  try {
+    const file = join(dir, 'pow5.ts');
+    execFileSync(process.execPath, [join(root, 'scripts/gen-ryu-tables.mjs'), file], { stdio: 'pipe' });
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(root, 'src/codec/wasm/assembly/tables/pow5.ts'), 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
