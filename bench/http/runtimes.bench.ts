@@ -1,7 +1,7 @@
 // Runtimes: the same lossd (dist/) on each Node.js line of the run (--node, bench/lib/runtimes.ts),
 // all started at once and loaded in turn, repeat by repeat (A, B, C, then C, B, A, ...), so that
 // the machine's changing load falls on every line alike. The first line of --node is the
-// baseline of every ratio: run with --node=image,26,system to compare the others with the
+// baseline of every ratio: run with --node=image,24,system to compare the others with the
 // image's line. The loads are those of the http suite (bench/http/http.bench.ts): small and
 // medium at their connection counts (req/s), the large request nested and in b64 at one
 // connection (p50).
@@ -46,7 +46,7 @@ async function once(server: Running, load: Load): Promise<number> {
 export async function runRuntimes(opts: RuntimesOptions, log: (s: string) => void): Promise<Row[]> {
   const { quick, runtimes } = opts;
   if (runtimes.length < 2) {
-    log('  runtimes: one Node.js line only (--node=image,26,system compares several); skipped');
+    log('  runtimes: one Node.js line only (--node=image,24,system compares several); skipped');
     return [];
   }
   const repeats = quick ? 1 : 4;
