@@ -8,7 +8,7 @@
 # the production node_modules and package.json - no compiler, no tests, no npm cache.
 #
 # Node.js 26, the LTS line that measured best for lossd against 24 (BENCHMARKS.md, "Node.js
-# lines"); lossd also runs on 20 and 24 (package.json engines; CI tests the image's line too).
+# lines"); lossd also runs on 20 and 24 (package.json engines; CI runs tests on the image's line too).
 
 # ---------------------------------------------------------------- build: tsc -> dist/
 FROM node:26-bookworm-slim AS build
