@@ -7,13 +7,17 @@
 // numbers as a JS array (nested and flat encode) and a plain base64 loop into a reused buffer
 // (b64 encode; Buffer#toString('base64') is reported beside it).
 
+import * as jsBase64 from '../../src/codec/base64.js';
 import { decodeFloat, type ExternalB64, type FloatDType } from '../../src/codec/decode.js';
 import { type Encoding, JsonWriter, maxTensorBytes, writeTensor } from '../../src/codec/encode.js';
+import * as wasmBase64 from '../../src/codec/wasm/base64.js';
+import { writeNumbers } from '../../src/codec/wasm/double.js';
 import type { FloatArray } from '../../src/numeric/tensor.js';
 import { releaseBuffers } from '../../src/pipeline/run-loss.js';
 import type { Row, Target } from '../lib/report.js';
 import { paired, type Timing } from '../lib/stats.js';
 import { rng } from '../losses/cases.js';
+import { writeDouble } from './js-double.js';
 
 export interface CodecOptions {
   /** Elements per tensor (1e6 in a full run); rows of 1000. */
@@ -133,7 +137,44 @@ export function runCodec(opts: CodecOptions, log: (s: string) => void): Row[] {
     reused.write(b64Bytes.toString('latin1'), 'base64'),
   );
 
-  const f32 = Float32Array.from(values);
+  // WebAssembly SIMD against the JS loops, bytes to bytes (src/codec/wasm/base64.ts): the
+  // request path uses whichever wins on the Node.js lines lossd runs on (BENCHMARKS.md)
+  const decoded = new Uint8Array(bytes.length);
+  const wasmDecode = () => {
+    if (!wasmBase64.decodeBase64(b64Bytes, decoded)) throw new Error('wasm base64 refused its input');
+    return decoded;
+  };
+  record('base64 bytes→bytes, wasm SIMD', 'the JS loop', wasmDecode, () => jsBase64.decodeBase64(b64Bytes, decoded));
+  record(
+    'base64 encode bytes→bytes, wasm SIMD',
+    'the JS loop',
+    () => wasmBase64.encodeBase64(bytes, reusedText, 0),
+    () => jsBase64.encodeBase64(bytes, reusedText, 0),
+  );
+
+  // Ryu in WebAssembly (the request path's printer) against the JS printer it replaced, and
+  // against V8's own (JSON.stringify of the same numbers, a JS array)
+  const text = Buffer.alloc(28 * n);
+  const textView = new DataView(text.buffer, text.byteOffset, text.byteLength);
+  const jsPrinter = (data: FloatArray) => () => {
+    let pos = 0;
+    for (let i = 0; i < data.length; i++) {
+      if (i > 0) text[pos++] = 44;
+      pos = writeDouble(text, textView, pos, data[i] as number);
+    }
+    return pos;
+  };
+  const f32Values = Float32Array.from(values);
+  record('numbers f64, wasm Ryu', 'the JS printer', () => writeNumbers(values, 0, n, text, 0), jsPrinter(values));
+  record('numbers f32, wasm Ryu', 'the JS printer', () => writeNumbers(f32Values, 0, n, text, 0), jsPrinter(f32Values));
+  record(
+    'numbers f64, wasm Ryu',
+    'JSON.stringify',
+    () => writeNumbers(values, 0, n, text, 0),
+    () => JSON.stringify(flatNumbers),
+  );
+
+  const f32 = f32Values;
   const f32Numbers = Array.from(f32);
   const f32Nested = nestedArray(f32, rowsN, cols);
   const stringifyNested = () => JSON.stringify(nested);

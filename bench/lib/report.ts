@@ -12,7 +12,7 @@ export interface Target {
 }
 
 export interface Row {
-  readonly suite: 'kernels' | 'codec' | 'http' | 'event-loop' | 'memory';
+  readonly suite: 'kernels' | 'codec' | 'http' | 'event-loop' | 'memory' | 'runtimes';
   /** What was measured, e.g. "mse_loss f64 n=1e6". */
   readonly case: string;
   /** The subject's median, in `unit`. */
@@ -30,6 +30,8 @@ export interface Row {
   readonly target?: Target;
   /** Anything the reader needs to interpret the row. */
   readonly note?: string;
+  /** The Node.js line it was measured on (bench/lib/runtimes.ts), when the run covers several. */
+  readonly node?: string;
 }
 
 export function holds(row: Row): boolean | undefined {
@@ -58,10 +60,12 @@ function targetText(t: Target | undefined): string {
 
 /** The whole run as one plain-text table (also valid Markdown). */
 export function table(rows: readonly Row[]): string {
-  const head = ['suite', 'case', 'value', 'baseline', 'ratio', '±', 'target', 'ok'];
+  const lines = rows.some((r) => r.node !== undefined);
+  const head = [...(lines ? ['node'] : []), 'suite', 'case', 'value', 'baseline', 'ratio', '±', 'target', 'ok'];
   const body = rows.map((r) => {
     const ok = holds(r);
     return [
+      ...(lines ? [r.node ?? ''] : []),
       r.suite,
       r.case,
       `${fmt(r.value)} ${r.unit}`,
@@ -79,6 +83,8 @@ export function table(rows: readonly Row[]): string {
 
 export interface RunMeta {
   readonly quick: boolean;
+  /** The Node.js lines measured, with their versions. */
+  readonly runtimes?: readonly { label: string; version: string }[];
   readonly suites: readonly string[];
   readonly started: string;
   readonly seconds: number;

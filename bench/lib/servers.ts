@@ -119,10 +119,15 @@ async function start(
 
 const node = (args: string[]): Command => ({ file: process.execPath, args: () => args });
 
-export function startLossd(workers = 2, extraEnv: Record<string, string> = {}): Promise<Running> {
+/** lossd from dist/ with `workers` workers, on this process's node or the binary `nodePath`. */
+export function startLossd(
+  workers = 2,
+  extraEnv: Record<string, string> = {},
+  nodePath = process.execPath,
+): Promise<Running> {
   if (!existsSync(LOSSD)) throw new Error(`${LOSSD} is missing: run npm run build first`);
   return start(
-    node([LOSSD]),
+    { file: nodePath, args: () => [LOSSD] },
     { LOG_LEVEL: 'warn', LOSSD_WORKERS: String(workers), LOSSD_REQUEST_TIMEOUT_MS: '120000', ...extraEnv },
     '/readyz',
   );

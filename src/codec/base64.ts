@@ -1,9 +1,9 @@
 // Base64 between bytes and bytes, with no JS string of the text in between (the b64 tensors of
 // a large body are decoded straight from the request's bytes, and the response's are written
-// straight into its bytes). Node 20 has no such native routine. Decoding here is slower than
-// making a latin1 string of the text and letting Buffer#write decode it (~2.5×, bench/codec),
-// but makes no 10 MB string: the choice the issue asks for (memory, README section). Both
-// loops handle two characters per table lookup.
+// straight into its bytes). Node 20 has no such native routine. The request path runs the
+// WebAssembly SIMD version (./wasm/base64.ts, 12-30 % faster on Node 20 and 24: BENCHMARKS.md),
+// which leaves its tails (under 16 characters, the padding) to these loops; they are also the
+// reference its tests compare with. Both loops handle two characters per table lookup.
 //
 // The alphabet is Node's: standard base64 and its URL-safe variant ('-' and '_') alike, with
 // '=' padding or without it (an unpadded tail of 2 or 3 characters).

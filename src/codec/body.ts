@@ -2,7 +2,7 @@
 // of the bytes before JSON.parse (which would otherwise make a JS string of the whole body and
 // then another of each b64 value, 2 × 10 MB for a 1024×1000 float64 tensor) and replaced by
 // placeholders that the decoder (./decode.ts) resolves to the original bytes, decoding the
-// base64 straight from them (./base64.ts).
+// base64 straight from them (./wasm/base64.ts).
 //
 // A value is cut only where the bytes leave no doubt that it is the whole content of the
 // string value of a "b64" key: `"b64"` whose opening quote follows `{` or `,`, then `:` and

@@ -16,7 +16,8 @@ import type { ErrorCode, Failure } from '../errors.js';
 import { failure, pointerToken } from '../errors.js';
 import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { lendBytes, lendFloat } from './arena.js';
-import { base64Length, decodeBase64, paddingOf } from './base64.js';
+import { base64Length, paddingOf } from './base64.js';
+import { decodeBase64 } from './wasm/base64.js';
 
 export type FloatDType = 'float64' | 'float32';
 

@@ -10,13 +10,14 @@
 // strings API.md names ("NaN", "Infinity", "-Infinity"; JSON.stringify would write null).
 //
 // Everything is written straight into one byte buffer (JsonWriter), never into a JS string of
-// the body or of a number: finite values by ./double.ts (the shortest round-trip form, exactly
-// what String(v) prints, written as bytes and faster than V8's own formatter), b64 by a plain
-// loop from the tensor's bytes into the buffer (no base64 string either).
+// the body or of a number: numbers by Ryu in WebAssembly (./wasm/double.ts: the shortest
+// round-trip form, exactly what String(v) prints, as bytes; faster than V8's own formatter on
+// Node 20 and 24 and than the JS printer it replaced on every line: BENCHMARKS.md), b64 from the
+// tensor's bytes into the buffer by WebAssembly SIMD (./wasm/base64.ts; no base64 string either).
 
 import type { FloatArray } from '../numeric/tensor.js';
-import { encodeBase64 } from './base64.js';
-import { writeDouble } from './double.js';
+import { encodeBase64 } from './wasm/base64.js';
+import { writeNumbers, writeRows } from './wasm/double.js';
 
 export type Encoding = 'nested' | 'flat' | 'b64';
 
@@ -32,12 +33,10 @@ const MAX_NUMBER_BYTES = 27;
 /** An append-only byte buffer for one response, which owns its ArrayBuffer (transferable). */
 export class JsonWriter {
   private buf: Buffer;
-  private view: DataView;
   private pos = 0;
 
   constructor(capacity = 256) {
     this.buf = Buffer.allocUnsafeSlow(Math.max(32, capacity));
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   get length(): number {
@@ -50,25 +49,21 @@ export class JsonWriter {
     const next = Buffer.allocUnsafeSlow(Math.max(need, Math.ceil(this.buf.length * 1.5)));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
-    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
   /**
    * Appends values [from, to) of `data` separated by commas: finite ones as JavaScript prints
-   * them (./double.ts), the others as API.md's strings.
+   * them, the others as API.md's strings (./wasm/double.ts).
    */
   numbers(data: FloatArray, from: number, to: number): void {
     this.ensure(MAX_NUMBER_BYTES * (to - from));
-    const buf = this.buf;
-    const view = this.view;
-    let pos = this.pos;
-    for (let i = from; i < to; i++) {
-      if (i > from) buf[pos++] = COMMA;
-      const v = data[i] as number;
-      if (v - v === 0) pos = writeDouble(buf, view, pos, v);
-      else pos += buf.write(jsonNumber(v), pos, 'latin1');
-    }
-    this.pos = pos;
+    this.pos = writeNumbers(data, from, to, this.buf, this.pos);
+  }
+
+  /** Appends `count` sibling rows of `len` values of `data` from `offset` as "[..],[..]". */
+  rows(data: FloatArray, offset: number, count: number, len: number): void {
+    this.ensure(count * (MAX_NUMBER_BYTES * len + 3));
+    this.pos = writeRows(data, offset, count, len, this.buf, this.pos);
   }
 
   /** Appends bytes (a part another thread wrote). */
@@ -125,16 +120,6 @@ const COMMA = 44;
 const OPEN = 91;
 const CLOSE = 93;
 
-/** `rows` sibling rows of length L starting at `offset`, as "[..],[..]" (no outer brackets). */
-function writeRows(out: JsonWriter, data: FloatArray, offset: number, rows: number, L: number): void {
-  for (let r = 0; r < rows; r++) {
-    if (r > 0) out.byte(COMMA);
-    out.byte(OPEN);
-    out.numbers(data, offset + r * L, offset + (r + 1) * L);
-    out.byte(CLOSE);
-  }
-}
-
 function writeNested(
   out: JsonWriter,
   data: FloatArray,
@@ -155,7 +140,7 @@ function writeNested(
   if (len > 0) {
     const inner = size / len;
     if (depth === rank - 2) {
-      writeRows(out, data, offset, len, inner);
+      out.rows(data, offset, len, inner);
     } else {
       for (let i = 0; i < len; i++) {
         if (i > 0) out.byte(COMMA);
@@ -215,7 +200,7 @@ export function writeTensorPart(
   const d0 = shape[0] as number;
   const inner = d0 === 0 ? 0 : data.length / d0;
   if (shape.length === 2) {
-    writeRows(out, data, from * inner, to - from, inner);
+    out.rows(data, from * inner, to - from, inner);
     return;
   }
   for (let i = from; i < to; i++) {

@@ -1,3 +1,6 @@
+// The JS double printer the request path used before src/codec/wasm/double.ts (Ryu in
+// WebAssembly) replaced it, kept as the codec suite's baseline for that replacement.
+//
 // A double written as JavaScript prints it (Number::toString, which JSON.stringify also uses:
 // the shortest decimal that reads back to the same double, the closest one to it when several
 // are as short), straight into a byte buffer. V8's own formatter costs ~150 ns a number on the
