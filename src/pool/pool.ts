@@ -7,7 +7,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Config } from '../config.js';
 import { failure } from '../errors.js';
-import type { BatchTask, HelpAnswer, HelpRequest, LossTask, Reply, Task } from './protocol.js';
+import type { BatchTask, HelpAnswer, HelpRequest, InferTask, LossTask, Reply, Task } from './protocol.js';
 
 /** Raw bodies this large may get a second worker for their response (when the pool is idle). */
 const HELP_BODY_BYTES = 4 * 1024 * 1024;
@@ -30,7 +30,7 @@ export interface PoolOptions {
 }
 
 export interface LossPool {
-  run(task: LossTask | BatchTask, timeoutMs: number): Promise<Reply>;
+  run(task: LossTask | BatchTask | InferTask, timeoutMs: number): Promise<Reply>;
   /** True when a worker answers a ping within `timeoutMs`. */
   ping(timeoutMs: number): Promise<boolean>;
   readonly size: number;
@@ -89,7 +89,7 @@ export function createPool(options: PoolOptions): LossPool {
   const capacity = options.workers + options.maxQueue;
   const maxBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
 
-  async function run(task: LossTask | BatchTask, timeoutMs: number): Promise<Reply> {
+  async function run(task: LossTask | BatchTask | InferTask, timeoutMs: number): Promise<Reply> {
     const bytes = task.body.byteLength;
     if (inFlight >= capacity || (inFlight > 0 && inFlightBytes + bytes > maxBytes)) {
       return failure('LOSSD_OVERLOADED', 'the worker queue is full; retry shortly');
@@ -127,7 +127,7 @@ export function createPool(options: PoolOptions): LossPool {
     Atomics.notify(request.flag, 0);
   }
 
-  async function runNow(task: LossTask | BatchTask, timeoutMs: number): Promise<Reply> {
+  async function runNow(task: LossTask | BatchTask | InferTask, timeoutMs: number): Promise<Reply> {
     const transferList: (ArrayBuffer | MessagePort)[] = [];
     let channel: MessageChannel | undefined;
     const body = task.body;

@@ -26,6 +26,22 @@ export interface BatchTask {
   readonly maxElements: number;
 }
 
+/**
+ * An Open Inference Protocol v2 request (POST /v2/models/{model}/infer): the body's bytes, its
+ * JSON header and any binary tensors after it, transferred as one buffer.
+ */
+export interface InferTask {
+  readonly kind: 'infer';
+  /** Canonical loss name. */
+  readonly loss: string;
+  /** The model name in the URL (a loss's name or alias), echoed as model_name. */
+  readonly model: string;
+  readonly body: Uint8Array;
+  /** The Inference-Header-Content-Length request header, as sent (checked by the worker). */
+  readonly headerLength: string | undefined;
+  readonly maxElements: number;
+}
+
 /** Worker → pool, on LossTask.helper: please have another worker write this part. */
 export interface HelpRequest {
   /** The values (a SharedArrayBuffer's view) and the whole tensor's shape. */
@@ -55,7 +71,7 @@ export interface PingTask {
   readonly kind: 'ping';
 }
 
-export type Task = LossTask | BatchTask | PingTask | EncodeTask;
+export type Task = LossTask | BatchTask | InferTask | PingTask | EncodeTask;
 
 export interface LossReply {
   readonly ok: true;
@@ -65,6 +81,8 @@ export interface LossReply {
   readonly loss: string;
   readonly elements: number;
   readonly kernelMs: number;
+  /** An inference reply with binary outputs: the JSON header's length (Inference-Header-Content-Length). */
+  readonly headerLength?: number;
 }
 
 export type Reply = LossReply | Failure;

@@ -11,8 +11,9 @@ import { failure } from '../errors.js';
 import { withBody } from '../pipeline/parse-body.js';
 import { runBatch } from '../pipeline/run-batch.js';
 import { runLoss } from '../pipeline/run-loss.js';
+import { runInfer } from '../pipeline/run-v2.js';
 import { findLoss } from '../registry/index.js';
-import type { BatchTask, EncodeTask, HelpAnswer, HelpRequest, LossTask, Reply, Task } from './protocol.js';
+import type { BatchTask, EncodeTask, HelpAnswer, HelpRequest, InferTask, LossTask, Reply, Task } from './protocol.js';
 
 // Workers yield the CPU to the main thread: under Linux the nice value belongs to the thread
 // (setpriority on the calling thread, which is what os.setPriority without a pid does), so
@@ -47,9 +48,10 @@ class Transfer {
  * One loss or batch task to its reply: the whole pipeline, in whichever thread calls it.
  * Never throws.
  */
-export function runTask(task: LossTask | BatchTask): Reply {
+export function runTask(task: LossTask | BatchTask | InferTask): Reply {
   const name = task.kind === 'batch' ? 'batch' : task.loss;
   try {
+    if (task.kind === 'infer') return inferTask(task);
     let out: ReturnType<typeof runLoss> | ReturnType<typeof runBatch>;
     if (task.kind === 'batch') {
       const limits = { maxItems: task.maxItems, maxElements: task.maxElements };
@@ -68,6 +70,23 @@ export function runTask(task: LossTask | BatchTask): Reply {
     // A fault of lossd itself, never of the request: report it as a value.
     return failure('LOSSD_INTERNAL', `internal error in ${name}: ${(e as Error)?.message ?? String(e)}`);
   }
+}
+
+/** A v2 inference request: the same pipeline steps as a loss request, in the v2 envelope. */
+function inferTask(task: InferTask): Reply {
+  const loss = findLoss(task.loss);
+  if (loss === undefined) return failure('LOSSD_UNKNOWN_LOSS', `no model named "${task.model}"`);
+  const out = runInfer(loss, task.model, task.body, task.headerLength, { maxElements: task.maxElements });
+  if (!out.ok) return out;
+  const { body, elements, kernelMs, headerLength } = out;
+  return {
+    ok: true,
+    body,
+    loss: loss.name,
+    elements,
+    kernelMs,
+    ...(headerLength === undefined ? {} : { headerLength }),
+  };
 }
 
 /** Tensors this large are shared with a free worker (half each), when the pool offers one. */
