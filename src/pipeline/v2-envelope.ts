@@ -262,8 +262,9 @@ function readParameters(
   const result = parameterSchema(loss).safeParse(params);
   if (!result.success) {
     const f = envelopeFailure(result.error, params, loss);
+    // a parameter is one value: a place inside a list option's JSON text is the parameter itself
     const errors = f.errors.map((e) => ({
-      path: `/parameters${e.path}`,
+      path: `/parameters/${e.path.split('/')[1] ?? ''}`,
       message: e.message.replace(/^unknown key/, 'unknown parameter'),
     }));
     const first = errors[0];
