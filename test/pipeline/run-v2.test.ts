@@ -137,7 +137,7 @@ describe('v1 and v2 agree bit for bit', () => {
                 ? Buffer.from((size === 4 ? Float32Array : Float64Array).of(one.loss).buffer)
                 : bitsOf(one.loss.b64);
           } else {
-            want = bitsOf((one.grad?.[o.name.slice(5)] as { b64: string }).b64);
+            want = bitsOf(one.grad?.[o.name.slice(5)]?.b64 ?? '');
           }
           expect(raw.equals(want), `${c.loss} ${o.name}`).toBe(true);
         }
