@@ -168,6 +168,28 @@ function defaultsStayOptional(doc: Json): Json {
   return doc;
 }
 
+/**
+ * A body declared for application/octet-stream too (the v2 inference request, whose binary
+ * tensors follow its JSON header) is, in that media type, bytes: the JSON schema stays on
+ * application/json only.
+ */
+function octetStreamBodies(doc: Json): Json {
+  for (const item of Object.values((doc.paths ?? {}) as Record<string, Record<string, Json>>)) {
+    for (const op of Object.values(item)) {
+      const content = (op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined;
+      if (content?.['application/octet-stream'] === undefined) continue;
+      content['application/octet-stream'] = {
+        schema: {
+          type: 'string',
+          description:
+            'The JSON request (application/json schema), then each binary input’s bytes in input order; Inference-Header-Content-Length gives the JSON’s length.',
+        },
+      };
+    }
+  }
+  return doc;
+}
+
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   const transform = createJsonSchemaTransform({ schemaRegistry, skipList: [] });
   const transformObject = createJsonSchemaTransformObject({ schemaRegistry });
@@ -188,6 +210,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'losses', description: 'Compute a loss and its gradients.' },
         { name: 'discovery', description: 'What the service computes.' },
         { name: 'operations', description: 'Health, readiness, the API document.' },
+        {
+          name: 'v2',
+          description:
+            'The Open Inference Protocol v2 (KServe’s V2 protocol, Triton’s HTTP/REST API) with the binary tensor data extension: every loss (and alias) is a model of that name.',
+        },
       ],
       components: {
         schemas: TENSOR_COMPONENTS,
@@ -207,6 +234,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         schema: completeRoute(input.route.method, input.url, input.schema as RouteSchema) as never,
       }),
     transformObject: (input) =>
-      defaultsStayOptional(describeArguments(tidyComponents(transformObject(input) as Json))) as never,
+      octetStreamBodies(
+        defaultsStayOptional(describeArguments(tidyComponents(transformObject(input) as Json))),
+      ) as never,
   });
 }

@@ -36,7 +36,7 @@ import type { Lifecycle } from './ops.js';
 
 const { FST_ERR_CTP_INVALID_MEDIA_TYPE } = errorCodes;
 
-const TAG = 'open inference protocol v2';
+const TAG = 'v2';
 const HEADER_LENGTH = 'inference-header-content-length';
 
 /** Each v2 error response, documented: the problem with `error`. */
@@ -171,7 +171,7 @@ function routes(app: FastifyInstance, pool: LossPool, config: Config, lifecycle:
         summary: 'Model metadata: the loss’s inputs (its tensor arguments) and outputs (loss, grad_<argument>).',
         tags: [TAG],
         params,
-        response: { 200: ok(v2ModelMetadataSchema, 'The model.'), ...errors(404) },
+        response: { 200: ok(v2ModelMetadataSchema, 'The model.'), ...errors(401, 404, 429) },
       },
       handler: async (request, reply) => {
         const loss = modelOf(request.params, reply);
@@ -184,7 +184,7 @@ function routes(app: FastifyInstance, pool: LossPool, config: Config, lifecycle:
         summary: 'Model ready.',
         tags: [TAG],
         params,
-        response: { 200: ok(v2ModelReadySchema, 'Ready.'), ...errors(404, 503) },
+        response: { 200: ok(v2ModelReadySchema, 'Ready.'), ...errors(401, 404, 429, 503) },
       },
       handler: async (request, reply) => {
         const loss = modelOf(request.params, reply);
@@ -210,7 +210,18 @@ function routes(app: FastifyInstance, pool: LossPool, config: Config, lifecycle:
         consumes: ['application/json', 'application/octet-stream'],
         body: v2InferenceRequestSchema,
         response: {
-          200: ok(v2InferenceResponseSchema, 'The outputs asked for.'),
+          200: {
+            description:
+              'The outputs asked for: JSON, or (when some are binary) the JSON followed by their bytes, whose JSON length is the Inference-Header-Content-Length response header.',
+            content: {
+              'application/json': { schema: v2InferenceResponseSchema },
+              'application/octet-stream': {
+                schema: z
+                  .string()
+                  .describe('The JSON response, then each binary output’s little-endian bytes in order.'),
+              },
+            },
+          },
           ...errors(400, 401, 404, 413, 415, 429, 503),
         },
       },
