@@ -7,6 +7,8 @@
 //           req/s at 4 connections against 1 connection, and the cores the server used then
 //   b64     the same large request in b64 (response in b64): p50 at 1 connection against the
 //           worker's own work on the same bytes (parse, decode, kernel, encode) measured alone
+//   v2      the same large request through the Open Inference Protocol v2, binary tensors in
+//           and out: p50 at 1 connection against v1 b64's, interleaved (target: ≤ 0.8×)
 //
 // Runs of lossd and of the bare server alternate, repeat by repeat.
 //
@@ -24,7 +26,7 @@ import type { Row } from '../lib/report.js';
 import { peerUnavailable, type Running, startBare, startLossd, startPeer } from '../lib/servers.js';
 import { summarize } from '../lib/stats.js';
 import { sameAnswers } from '../peer/verify.js';
-import { type BenchBody, crossEntropyB64, crossEntropyNested, mseNested } from './bodies.js';
+import { type BenchBody, crossEntropyB64, crossEntropyNested, crossEntropyV2Binary, mseNested } from './bodies.js';
 
 export interface HttpOptions {
   readonly quick: boolean;
@@ -45,7 +47,7 @@ export async function fire(server: Running, b: BenchBody, load: Load): Promise<R
     url: `${server.url}${b.path}`,
     method: 'POST',
     body: b.body,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...b.headers },
     connections: load.connections,
     timeout: 120,
     // autocannon ends a run on its sampling tick (1 s by default), so a fixed amount's duration
@@ -400,6 +402,31 @@ export async function runHttp(opts: HttpOptions, log: (s: string) => void): Prom
     );
     if (peer) peerRowsAll.push(...peerRows(`${b64.name}, 1 conn`, latB, peerB));
     log(`  large b64: p50 ${p50s(latB)} ms, alone ${med(solo).toFixed(1)} ms${peer ? `, peer ${p50s(peerB)} ms` : ''}`);
+
+    // the same large request through the Open Inference Protocol v2, binary tensors in and out,
+    // against v1 b64, interleaved repeat by repeat
+    const v2 = crossEntropyV2Binary(N, C);
+    await fire(lossd, v2, { connections: 1, amount: 2 });
+    const latV2: Figures[] = [];
+    const latV1: Figures[] = [];
+    const vr: number[] = [];
+    for (let k = 0; k < repeats; k++) {
+      const order: [BenchBody, Figures[]][] = [
+        [v2, latV2],
+        [b64, latV1],
+      ];
+      if (k % 2 === 1) order.reverse();
+      for (const [body, into] of order)
+        into.push(figures(await fire(lossd, body, { connections: 1, amount: amountB }), false));
+      vr.push((latV2[k] as Figures).p50 / (latV1[k] as Figures).p50);
+    }
+    rows.push(
+      row(`${v2.name}, p50 at 1 conn`, p50s(latV2), 'ms', 'v1 b64 p50', p50s(latV1), vr, {
+        target: { on: 'ratio', op: '<=', limit: 0.8 },
+        note: `body ${(v2.body.length / 1e6).toFixed(1)} MB (v1 b64: ${(b64.body.length / 1e6).toFixed(1)} MB); p99 ${med(latV2.map((x) => x.p99))} ms vs ${med(latV1.map((x) => x.p99))} ms`,
+      }),
+    );
+    log(`  large v2 binary: p50 ${p50s(latV2)} ms, v1 b64 ${p50s(latV1)} ms`);
   } finally {
     await Promise.all([lossd.stop(), bare.stop(), peer?.stop()]);
   }
