@@ -106,6 +106,17 @@ export function rawInt(bytes: Uint8Array, datatype: RawDatatype, n: number): Int
   return out;
 }
 
+/**
+ * `data` as raw little-endian bytes: a view of its own bytes on a little-endian host (no copy),
+ * else a converted copy.
+ */
+export function rawBytes(data: FloatArray): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.byteLength);
+  writeRaw(out, 0, data);
+  return out;
+}
+
 /** Writes `data` little-endian at `at` in `out` (its bytes as they are, on a little-endian host). */
 export function writeRaw(out: Uint8Array, at: number, data: FloatArray): void {
   if (LITTLE_ENDIAN) {

@@ -5,10 +5,10 @@
 // steps name v1 locations (/target/3, /grad_wrt/0, /reduction); they are mapped here onto the
 // v2 request (/inputs/1/data/3, /outputs/0, /parameters/reduction).
 
-import { releaseRequestBuffers } from '../codec/arena.js';
+import { keepFromArena, releaseRequestBuffers } from '../codec/arena.js';
 import { decodeFloat, decodeInt, type ElementBudget, type FloatDType } from '../codec/decode.js';
 import { JsonWriter, jsonNumber, maxTensorBytes } from '../codec/encode.js';
-import { RAW_SIZE, rawFloat, rawInt, writeRaw } from '../codec/raw.js';
+import { RAW_SIZE, rawBytes, rawFloat, rawInt } from '../codec/raw.js';
 import { type Failure, failure, type ProblemIssue } from '../errors.js';
 import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import type { AnyLossDescriptor, ArgKind } from '../registry/types.js';
@@ -25,10 +25,10 @@ import {
 
 export interface InferSuccess {
   readonly ok: true;
-  /** The JSON header, then the binary outputs' bytes, in an ArrayBuffer of its own. */
+  /** The JSON response (the header, when binary outputs follow), in an ArrayBuffer of its own. */
   readonly body: Uint8Array;
-  /** The JSON header's length when binary outputs follow it (Inference-Header-Content-Length). */
-  readonly headerLength: number | undefined;
+  /** The binary outputs' bytes, in order, when there are any (each transferable). */
+  readonly parts: readonly Uint8Array[] | undefined;
   readonly loss: string;
   readonly elements: number;
   readonly kernelMs: number;
@@ -210,24 +210,23 @@ function outputPlan(result: Computed, request: V2Request): OutputPlan[] {
 
 /**
  * The response: {"model_name", "model_version", "id"?, "outputs": [...]}, the JSON outputs with
- * their data inline and the binary ones with binary_data_size, then the binary outputs' bytes
- * in the same order, all written into one buffer sized up front.
+ * their data inline and the binary ones with binary_data_size; then, in `parts`, the binary
+ * outputs' bytes in the same order: the kernel's own arrays, taken out of the request arena so
+ * that they can be transferred to the main thread and written to the socket as they are (no
+ * copy of a large gradient into a response buffer).
  */
-function encode(model: string, result: Computed, request: V2Request): { body: Uint8Array; headerLength?: number } {
+function encode(model: string, result: Computed, request: V2Request): { body: Uint8Array; parts?: Uint8Array[] } {
   const dtype = result.request.dtype;
   const datatype = dtype === 'float32' ? 'FP32' : 'FP64';
   const size = RAW_SIZE[datatype];
   const outputs = outputPlan(result, request);
   let header = 128 + model.length * 6 + (request.id?.length ?? 0) * 6;
-  let binaryBytes = 0;
-  const anyBinary = outputs.some((o) => o.binary);
   for (const o of outputs) {
     const n = typeof o.data === 'number' ? 1 : o.data.length;
     header += 96 + o.name.length + 24 * o.shape.length;
-    if (o.binary) binaryBytes += n * size;
-    else header += maxTensorBytes(n, 1, 'flat', size);
+    if (!o.binary) header += maxTensorBytes(n, 1, 'flat', size);
   }
-  const out = new JsonWriter(header + binaryBytes);
+  const out = new JsonWriter(header);
   out.ascii(`{"model_name":`);
   out.append(Buffer.from(JSON.stringify(model)));
   out.ascii(`,"model_version":"1"`);
@@ -249,15 +248,15 @@ function encode(model: string, result: Computed, request: V2Request): { body: Ui
     }
   });
   out.ascii(']}');
-  if (!anyBinary) return { body: out.bytes() };
-  const headerLength = out.length;
+  if (!outputs.some((o) => o.binary)) return { body: out.bytes() };
+  const parts: Uint8Array[] = [];
   for (const o of outputs) {
     if (!o.binary) continue;
     const data = typeof o.data === 'number' ? (dtype === 'float32' ? Float32Array : Float64Array).of(o.data) : o.data;
-    writeRaw(out.reserve(data.byteLength), out.at(), data);
-    out.advance(data.byteLength);
+    keepFromArena(data.buffer);
+    parts.push(rawBytes(data));
   }
-  return { body: out.bytes(), headerLength };
+  return { body: out.bytes(), parts };
 }
 
 function infer(
@@ -297,11 +296,11 @@ function infer(
   const opts = optionValues(loss, request.options);
   const result = computeChecked(loss, { args, wrt, gradOut, opts, dtype });
   if (!result.ok) return onV2(result, loss, request);
-  const { body, headerLength: binaryFrom } = encode(model, result, request);
+  const { body, parts } = encode(model, result, request);
   return {
     ok: true,
     body,
-    headerLength: binaryFrom,
+    parts,
     loss: loss.name,
     elements: result.elements,
     kernelMs: result.kernelMs,

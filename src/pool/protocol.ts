@@ -81,8 +81,11 @@ export interface LossReply {
   readonly loss: string;
   readonly elements: number;
   readonly kernelMs: number;
-  /** An inference reply with binary outputs: the JSON header's length (Inference-Header-Content-Length). */
-  readonly headerLength?: number;
+  /**
+   * An inference reply with binary outputs: their bytes, in order, to send after `body` (the
+   * JSON header); each one's buffer is transferred back too.
+   */
+  readonly parts?: readonly Uint8Array[];
 }
 
 export type Reply = LossReply | Failure;

@@ -78,15 +78,8 @@ function inferTask(task: InferTask): Reply {
   if (loss === undefined) return failure('LOSSD_UNKNOWN_LOSS', `no model named "${task.model}"`);
   const out = runInfer(loss, task.model, task.body, task.headerLength, { maxElements: task.maxElements });
   if (!out.ok) return out;
-  const { body, elements, kernelMs, headerLength } = out;
-  return {
-    ok: true,
-    body,
-    loss: loss.name,
-    elements,
-    kernelMs,
-    ...(headerLength === undefined ? {} : { headerLength }),
-  };
+  const { body, elements, kernelMs, parts } = out;
+  return { ok: true, body, loss: loss.name, elements, kernelMs, ...(parts === undefined ? {} : { parts }) };
 }
 
 /** Tensors this large are shared with a free worker (half each), when the pool offers one. */
@@ -140,6 +133,8 @@ export default function handle(task: Task): Reply | Transfer | Uint8Array | true
   if (task.kind === 'encode') return Piscina.move(encodePart(task)) as unknown as Uint8Array;
   const reply = runTask(task);
   if (!reply.ok) return reply;
-  // the reply's bytes move back to the main thread rather than being copied
-  return Piscina.move(new Transfer(reply, [reply.body.buffer as ArrayBuffer])) as unknown as Transfer;
+  // the reply's bytes (and an inference's binary outputs) move back to the main thread rather
+  // than being copied; a buffer is listed once however many parts it backs
+  const buffers = new Set([reply.body.buffer, ...(reply.parts ?? []).map((p) => p.buffer)]);
+  return Piscina.move(new Transfer(reply, [...buffers] as ArrayBuffer[])) as unknown as Transfer;
 }

@@ -85,6 +85,24 @@ describe('binary inputs and outputs', () => {
     }
   });
 
+  it('inputs of mixed element sizes (FP32 × 3, then FP64 × 3 at an odd offset) read right', async () => {
+    for (const pad of ['', ' ', '   ']) {
+      const a = await send(
+        'mse_loss',
+        {
+          inputs: [bin('input', [3], 'FP32', 12), bin('target', [3], 'FP64', 24)],
+          parameters: { binary_data_output: true },
+          outputs: [{ name: 'loss' }, { name: 'grad_target' }],
+          id: pad,
+        },
+        [f32(1.5, 2, 3), f64(1, 2, 5)],
+      );
+      expect(a.status).toBe(200);
+      expect(outputValues(a).get('loss')?.data).toEqual([(0.5 ** 2 + 0 + 2 ** 2) / 3]);
+      expect(outputValues(a).get('grad_target')?.data).toEqual([-1 / 3, -0, 4 / 3]);
+    }
+  });
+
   it('INT32 target, FP32 input: float32 compute, FP32 outputs of 4 bytes', async () => {
     const a = await send(
       'cross_entropy',

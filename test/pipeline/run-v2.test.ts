@@ -120,8 +120,8 @@ describe('v1 and v2 agree bit for bit', () => {
         expect(v2.ok).toBe(true);
         if (!v1.ok || !v2.ok) return;
         const one = JSON.parse(v1.json) as { loss: number | { b64: string }; grad?: Record<string, { b64: string }> };
-        const bytes = Buffer.from(v2.body.buffer, v2.body.byteOffset, v2.body.byteLength);
-        const hl = v2.headerLength as number;
+        const hl = v2.body.byteLength;
+        const bytes = Buffer.concat([v2.body, ...(v2.parts ?? [])]);
         const head = JSON.parse(bytes.subarray(0, hl).toString('utf8')) as {
           outputs: Array<{ name: string; parameters: { binary_data_size: number } }>;
         };

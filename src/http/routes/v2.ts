@@ -5,6 +5,7 @@
 // Inference-Header-Content-Length value, and the worker's response bytes come back as they are.
 // Every error keeps v1's status and problem body, with the protocol's `error` member added.
 
+import { Readable } from 'node:stream';
 import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -249,12 +250,16 @@ function routes(app: FastifyInstance, pool: LossPool, config: Config, lifecycle:
         };
         if (!result.ok) return sendProblem(reply, result);
         const out = reply as FastifyReply;
-        const bytes = Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength);
-        if (result.headerLength === undefined) return out.type('application/json').send(bytes);
+        const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+        const header = asBuffer(result.body);
+        if (result.parts === undefined) return out.type('application/json').send(header);
+        // the JSON header, then each binary output's bytes as the worker computed them
+        const chunks = [header, ...result.parts.map(asBuffer)];
         return out
           .type('application/octet-stream')
-          .header('inference-header-content-length', String(result.headerLength))
-          .send(bytes);
+          .header('inference-header-content-length', String(header.length))
+          .header('content-length', String(chunks.reduce((n, c) => n + c.length, 0)))
+          .send(Readable.from(chunks, { objectMode: false }));
       },
     });
   }
