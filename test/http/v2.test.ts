@@ -3,6 +3,7 @@
 // parameters and outputs, content types, and errors (v1's statuses, the problem fields, and the
 // protocol's `error` member, paths into the v2 request).
 
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOSSES } from '../../src/registry/index.js';
 import { type RunningServer, request, startServer } from '../helpers/server.js';
@@ -430,5 +431,45 @@ describe('refusals name the place in the v2 request', () => {
     const r = await refusal(model, body);
     expect(r.status).toBe(status);
     expect(r.path).toBe(path);
+  });
+});
+
+describe('observability, as v1', () => {
+  it('counts v2 requests by route, loss and status, with kernel time, elements and rejections', async () => {
+    await infer('mse', mse);
+    await infer('mse_loss', { ...mse, parameters: { reductoin: 'sum' } });
+    const text = (await request(`${server.url}/metrics`)).text;
+    expect(text).toMatch(
+      /lossd_http_requests_total\{route="\/v2\/models\/:model\/infer",loss="mse_loss",status="200"\} \d+/,
+    );
+    expect(text).toMatch(
+      /lossd_http_requests_total\{route="\/v2\/models\/:model\/infer",loss="mse_loss",status="400"\} \d+/,
+    );
+    expect(text).toMatch(/lossd_kernel_duration_seconds_count\{loss="mse_loss"\} \d+/);
+    expect(text).toMatch(/lossd_rejected_requests_total\{reason="LOSSD_INVALID_REQUEST"\} \d+/);
+  });
+
+  it('logs one line per v2 request, with what it computed', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logged = await startServer({}, { logger: { level: 'info', stream } });
+    try {
+      await request(`${logged.url}/v2/models/mse_loss/infer`, { body: JSON.stringify(mse) });
+      await request(`${logged.url}/v2/models/mse_loss/infer`, { body: '{' });
+    } finally {
+      await logged.close();
+    }
+    const requests = lines.filter((l) => l.msg === 'request');
+    expect(requests.map((l) => [l.url, l.status])).toEqual([
+      ['/v2/models/mse_loss/infer', 200],
+      ['/v2/models/mse_loss/infer', 400],
+    ]);
+    expect(requests[0]).toMatchObject({ loss: 'mse_loss', elements: 6 });
+    expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
   });
 });
