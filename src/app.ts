@@ -17,6 +17,7 @@ import { docsRoutes } from './http/routes/docs.js';
 import { lossRoutes } from './http/routes/losses.js';
 import { type Lifecycle, opsRoutes } from './http/routes/ops.js';
 import { playgroundRoutes } from './http/routes/playground.js';
+import { v2Routes } from './http/routes/v2.js';
 import { HTTP_TIMEOUTS, type HttpTimeouts, registerTransport, transportOptions } from './http/transport.js';
 import { schemaCompiler } from './http/validation.js';
 import type { LossPool } from './pool/pool.js';
@@ -100,6 +101,7 @@ export async function buildApp({
   discoveryRoutes(app);
   lossRoutes(app, pool, config);
   batchRoutes(app, pool, config, { metrics: streamMetrics });
+  await v2Routes(app, pool, config, lifecycle);
   await docsRoutes(app);
   playgroundRoutes(app);
   return app;

@@ -27,6 +27,8 @@ export interface BenchBody {
   readonly body: Buffer;
   /** Bytes of the request's tensors as float64 (float) and int32 (class indices). */
   readonly tensorBytes: number;
+  /** Request headers besides content-type: application/json (which they may replace). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** cross_entropy N×C, nested JSON in and out. */
@@ -61,5 +63,29 @@ export function mseNested(n: number): BenchBody {
     path: '/v1/losses/mse_loss',
     body: json({ input: logits(n, 21), target: logits(n, 22) }),
     tensorBytes: 2 * n * 8,
+  };
+}
+
+/**
+ * cross_entropy N×C through the Open Inference Protocol v2 with binary tensors both ways: the
+ * input as FP64 bytes and the target as INT64 bytes after the JSON header, every output binary
+ * (what tritonclient sends with binary_data=True).
+ */
+export function crossEntropyV2Binary(N: number, C: number): BenchBody {
+  const x = Float64Array.from(logits(N * C, 11));
+  const t = BigInt64Array.from(classes(N, C, 12).map(BigInt));
+  const header = json({
+    inputs: [
+      { name: 'input', shape: [N, C], datatype: 'FP64', parameters: { binary_data_size: x.byteLength } },
+      { name: 'target', shape: [N], datatype: 'INT64', parameters: { binary_data_size: t.byteLength } },
+    ],
+    parameters: { binary_data_output: true },
+  });
+  return {
+    name: `cross_entropy ${N}×${C} v2 binary`,
+    path: '/v2/models/cross_entropy/infer',
+    body: Buffer.concat([header, Buffer.from(x.buffer), Buffer.from(t.buffer)]),
+    tensorBytes: N * C * 8 + N * 4,
+    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
   };
 }

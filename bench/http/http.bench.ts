@@ -7,6 +7,9 @@
 //           req/s at 4 connections against 1 connection, and the cores the server used then
 //   b64     the same large request in b64 (response in b64): p50 at 1 connection against the
 //           worker's own work on the same bytes (parse, decode, kernel, encode) measured alone
+//   v2      the same large request through the Open Inference Protocol v2, binary tensors in
+//           and out: p50 at 1 connection against v1 b64's, interleaved (target: ≤ 0.8×), timed
+//           by a plain node:http client (see the row)
 //
 // Runs of lossd and of the bare server alternate, repeat by repeat.
 //
@@ -18,13 +21,14 @@
 // --peer, one row says so and the rest is measured as before.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import autocannon, { type Result } from 'autocannon';
 import handle from '../../src/pool/worker.js';
 import type { Row } from '../lib/report.js';
 import { peerUnavailable, type Running, startBare, startLossd, startPeer } from '../lib/servers.js';
 import { summarize } from '../lib/stats.js';
 import { sameAnswers } from '../peer/verify.js';
-import { type BenchBody, crossEntropyB64, crossEntropyNested, mseNested } from './bodies.js';
+import { type BenchBody, crossEntropyB64, crossEntropyNested, crossEntropyV2Binary, mseNested } from './bodies.js';
 
 export interface HttpOptions {
   readonly quick: boolean;
@@ -45,7 +49,7 @@ export async function fire(server: Running, b: BenchBody, load: Load): Promise<R
     url: `${server.url}${b.path}`,
     method: 'POST',
     body: b.body,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...b.headers },
     connections: load.connections,
     timeout: 120,
     // autocannon ends a run on its sampling tick (1 s by default), so a fixed amount's duration
@@ -54,6 +58,26 @@ export async function fire(server: Running, b: BenchBody, load: Load): Promise<R
   });
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`${b.name}: ${r.errors} errors, ${r.non2xx} non-2xx answers`);
   return r;
+}
+
+/** p50 of `amount` requests sent one after another by node:http, each response read whole (ms). */
+async function sequentialP50(server: Running, b: BenchBody, amount: number): Promise<number> {
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = performance.now();
+      const headers = { 'content-type': 'application/json', ...b.headers, 'content-length': String(b.body.length) };
+      const req = httpRequest(`${server.url}${b.path}`, { method: 'POST', headers }, (res) => {
+        res.on('data', () => {});
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`${b.name}: ${res.statusCode}`)),
+        );
+      });
+      req.on('error', reject);
+      req.end(b.body);
+    });
+  const times: number[] = [];
+  for (let i = 0; i < amount; i++) times.push(await once());
+  return med(times);
 }
 
 /** CPU seconds (user + system, all threads) a process has used so far. */
@@ -400,6 +424,37 @@ export async function runHttp(opts: HttpOptions, log: (s: string) => void): Prom
     );
     if (peer) peerRowsAll.push(...peerRows(`${b64.name}, 1 conn`, latB, peerB));
     log(`  large b64: p50 ${p50s(latB)} ms, alone ${med(solo).toFixed(1)} ms${peer ? `, peer ${p50s(peerB)} ms` : ''}`);
+
+    // the same large request through the Open Inference Protocol v2, binary tensors in and out,
+    // against v1 b64, interleaved repeat by repeat. Timed with a plain node:http client (one
+    // request at a time, the whole response read): autocannon's own per-response costs on these
+    // 8-11 MB answers exceed the server's (its p50 is 2-4x this client's for both) and differ
+    // with the payload, so its figure is kept in the note only.
+    const v2 = crossEntropyV2Binary(N, C);
+    await fire(lossd, v2, { connections: 1, amount: 2 });
+    const latV2: number[] = [];
+    const latV1: number[] = [];
+    const vr: number[] = [];
+    for (let k = 0; k < repeats; k++) {
+      const order: [BenchBody, number[]][] = [
+        [v2, latV2],
+        [b64, latV1],
+      ];
+      if (k % 2 === 1) order.reverse();
+      for (const [body, into] of order) into.push(await sequentialP50(lossd, body, amountB));
+      vr.push((latV2[k] as number) / (latV1[k] as number));
+    }
+    const acV2 = figures(await fire(lossd, v2, { connections: 1, amount: amountB }), false).p50;
+    const acV1 = figures(await fire(lossd, b64, { connections: 1, amount: amountB }), false).p50;
+    rows.push(
+      row(`${v2.name}, p50 at 1 conn`, med(latV2), 'ms', 'v1 b64 p50', med(latV1), vr, {
+        target: { on: 'ratio', op: '<=', limit: 0.8 },
+        note: `node:http client; body ${(v2.body.length / 1e6).toFixed(1)} MB (v1 b64: ${(b64.body.length / 1e6).toFixed(1)} MB); autocannon p50 ${acV2} ms vs ${acV1} ms`,
+      }),
+    );
+    log(
+      `  large v2 binary: p50 ${med(latV2).toFixed(1)} ms, v1 b64 ${med(latV1).toFixed(1)} ms (autocannon: ${acV2} vs ${acV1})`,
+    );
   } finally {
     await Promise.all([lossd.stop(), bare.stop(), peer?.stop()]);
   }

@@ -1047,6 +1047,165 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server metadata: name, version, extensions. */
+        get: operations["getV2"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server live: the process answers. */
+        get: operations["getV2HealthLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server ready: the worker pool takes work (every model is then ready). */
+        get: operations["getV2HealthReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model metadata: the loss’s inputs (its tensor arguments) and outputs (loss, grad_<argument>). */
+        get: operations["getV2ModelsModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inference: the loss and its gradients, JSON or binary tensors.
+         * @description Computes the loss exactly as POST /v1/losses/{name} does (same checks, kernels, limits), in the Open Inference Protocol v2 envelope, with the binary tensor data extension: inputs with parameters.binary_data_size have their little-endian bytes after the JSON header, whose length is the Inference-Header-Content-Length header; outputs asked for with parameters.binary_data (or binary_data_output in the request parameters) come back the same way (application/octet-stream). The content type may be application/json, application/octet-stream, or absent.
+         */
+        post: operations["postV2ModelsModelInfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model ready. */
+        get: operations["getV2ModelsModelReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model metadata: the loss’s inputs (its tensor arguments) and outputs (loss, grad_<argument>). */
+        get: operations["getV2ModelsModelVersionsVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/versions/{version}/infer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Inference: the loss and its gradients, JSON or binary tensors.
+         * @description Computes the loss exactly as POST /v1/losses/{name} does (same checks, kernels, limits), in the Open Inference Protocol v2 envelope, with the binary tensor data extension: inputs with parameters.binary_data_size have their little-endian bytes after the JSON header, whose length is the Inference-Header-Content-Length header; outputs asked for with parameters.binary_data (or binary_data_output in the request parameters) come back the same way (application/octet-stream). The content type may be application/json, application/octet-stream, or absent.
+         */
+        post: operations["postV2ModelsModelVersionsVersionInfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/models/{model}/versions/{version}/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model ready. */
+        get: operations["getV2ModelsModelVersionsVersionReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2235,6 +2394,101 @@ export interface components {
                 y_true?: components["schemas"]["Tensor"];
             };
             loss: components["schemas"]["LossValue"];
+        };
+        V2Error: {
+            /**
+             * @description Stable machine-readable code (see the table in the API description).
+             * @enum {string}
+             */
+            code: "LOSSD_MALFORMED_JSON" | "LOSSD_INVALID_REQUEST" | "LOSSD_INVALID_TENSOR" | "LOSSD_SHAPE_MISMATCH" | "LOSSD_INVALID_VALUE" | "LOSSD_INVALID_OPTION" | "LOSSD_GRADIENT_UNAVAILABLE" | "LOSSD_INVALID_GRAD_OUTPUT" | "LOSSD_UNAUTHORIZED" | "LOSSD_UNKNOWN_LOSS" | "LOSSD_NOT_FOUND" | "LOSSD_BODY_TOO_LARGE" | "LOSSD_TOO_MANY_ELEMENTS" | "LOSSD_UNSUPPORTED_MEDIA_TYPE" | "LOSSD_RATE_LIMITED" | "LOSSD_OVERLOADED" | "LOSSD_SHUTTING_DOWN" | "LOSSD_INTERNAL" | "LOSSD_TIMEOUT" | "LOSSD_WORKER_CRASHED" | "LOSSD_METHOD_NOT_ALLOWED" | "LOSSD_UNSUPPORTED_ENCODING" | "LOSSD_MALFORMED_ENCODING" | "LOSSD_MALFORMED_URL" | "LOSSD_URI_TOO_LONG" | "LOSSD_HEADERS_TOO_LARGE" | "LOSSD_MALFORMED_HTTP" | "LOSSD_CLIENT_TIMEOUT" | "LOSSD_FORBIDDEN" | "LOSSD_EXPECTATION_FAILED" | "LOSSD_TOO_MUCH_WORK";
+            detail: string;
+            /** @description The protocol’s error message (the same as detail). */
+            error: string;
+            /** @description What is wrong, and where: at most 32 entries; long keys and values are cut with "…". */
+            errors: {
+                message: string;
+                /** @description JSON Pointer into the request, e.g. /target/3. */
+                path: string;
+            }[];
+            /** @description How many more errors were found than are listed (present only when some were left out). */
+            errors_omitted?: number;
+            /** @description For an unknown loss: every name the service knows. */
+            known?: string[];
+            status: number;
+            title: string;
+            /** @description URI of the problem type; GET it for an explanation. */
+            type: string;
+        };
+        V2InferenceRequest: {
+            /** @description Echoed in the response. */
+            id?: string;
+            /** @description One per tensor argument; grad_output is the upstream gradient (default: ones). */
+            inputs: {
+                /** @description Row-major values, flat or nested as the shape; non-finite values as "NaN", "Infinity", "-Infinity". Absent when binary_data_size is given. */
+                data?: unknown[];
+                /** @enum {string} */
+                datatype: "FP64" | "FP32" | "INT64" | "INT32";
+                /** @description A tensor argument of the loss (input, target, ...), or grad_output. */
+                name: string;
+                /** @description binary_data_size: the input’s bytes follow the JSON header (binary tensor data extension). */
+                parameters?: {
+                    binary_data_size?: number;
+                };
+                shape: number[];
+            }[];
+            /** @description What to return; default: loss and the gradients of the prediction arguments. */
+            outputs?: {
+                /** @description loss, or grad_<argument> for each gradient wanted. */
+                name: string;
+                /** @description binary_data: return this output as raw bytes after the JSON header. */
+                parameters?: {
+                    binary_data?: boolean;
+                };
+            }[];
+            /** @description The loss’s options and dtype under their v1 names (a list or null option as its JSON text in a string); binary_data_output (bool) asks for every output in binary; priority, timeout, sequence_id, sequence_start and sequence_end are accepted and ignored. Any other name is a 400. */
+            parameters?: {
+                [key: string]: string | number | boolean;
+            };
+        };
+        V2InferenceResponse: {
+            id?: string;
+            model_name: string;
+            model_version?: string;
+            outputs: {
+                /** @description Row-major values, flat or nested as the shape; non-finite values as "NaN", "Infinity", "-Infinity". Absent when binary_data_size is given. */
+                data?: unknown[];
+                /** @description FP64, or FP32 for a float32 request. */
+                datatype: string;
+                name: string;
+                parameters?: {
+                    binary_data_size?: number;
+                };
+                shape: number[];
+            }[];
+        };
+        V2ModelMetadata: {
+            inputs: {
+                /** @description FP64, FP32, INT64 or INT32. */
+                datatype: string;
+                name: string;
+                /** @description Dimensions; -1 for one that varies from request to request. */
+                shape: number[];
+            }[];
+            name: string;
+            outputs: {
+                /** @description FP64, FP32, INT64 or INT32. */
+                datatype: string;
+                name: string;
+                /** @description Dimensions; -1 for one that varies from request to request. */
+                shape: number[];
+            }[];
+            platform: string;
+            versions: string[];
+        };
+        V2ServerMetadata: {
+            extensions: string[];
+            name: string;
+            version: string;
         };
     };
     responses: never;
@@ -7006,6 +7260,499 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getV2: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V2ServerMetadata"];
+                };
+            };
+        };
+    };
+    getV2HealthLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        live: boolean;
+                    };
+                };
+            };
+        };
+    };
+    getV2HealthReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ready: boolean;
+                    };
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+        };
+    };
+    getV2ModelsModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A loss’s name or alias (GET /v1/losses lists them). */
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V2ModelMetadata"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+        };
+    };
+    postV2ModelsModelInfer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Length in bytes of the JSON header when binary tensors follow it. */
+                "inference-header-content-length"?: string;
+            };
+            path: {
+                /** @description A loss’s name or alias (GET /v1/losses lists them). */
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["V2InferenceRequest"];
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The outputs asked for: JSON, or (when some are binary) the JSON followed by their bytes, whose JSON length is the Inference-Header-Content-Length response header. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V2InferenceResponse"];
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+        };
+    };
+    getV2ModelsModelReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A loss’s name or alias (GET /v1/losses lists them). */
+                model: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        ready: boolean;
+                    };
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+        };
+    };
+    getV2ModelsModelVersionsVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A loss’s name or alias (GET /v1/losses lists them). */
+                model: string;
+                /** @description The model version: "1". */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V2ModelMetadata"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+        };
+    };
+    postV2ModelsModelVersionsVersionInfer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Length in bytes of the JSON header when binary tensors follow it. */
+                "inference-header-content-length"?: string;
+            };
+            path: {
+                /** @description A loss’s name or alias (GET /v1/losses lists them). */
+                model: string;
+                /** @description The model version: "1". */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["V2InferenceRequest"];
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description The outputs asked for: JSON, or (when some are binary) the JSON followed by their bytes, whose JSON length is the Inference-Header-Content-Length response header. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["V2InferenceResponse"];
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+        };
+    };
+    getV2ModelsModelVersionsVersionReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A loss’s name or alias (GET /v1/losses lists them). */
+                model: string;
+                /** @description The model version: "1". */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        ready: boolean;
+                    };
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
+                };
+            };
+            /** @description Problem, with the protocol’s error member. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["V2Error"];
                 };
             };
         };

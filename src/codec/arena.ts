@@ -83,6 +83,15 @@ export function releaseRequestBuffers(): void {
   }
 }
 
+/**
+ * Takes a lent buffer out of the pool for good: its arrays leave this thread (a response part
+ * transferred to the main thread), so it must never be lent again. No-op for other buffers.
+ */
+export function keepFromArena(buffer: ArrayBufferLike): void {
+  const i = lent.indexOf(buffer as ArrayBuffer);
+  if (i >= 0) lent.splice(i, 1);
+}
+
 /** Bytes held for reuse (free) and lent to the request in progress, for tests and benchmarks. */
 export function arenaBytes(): { free: number; lent: number } {
   let l = 0;

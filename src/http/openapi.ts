@@ -188,6 +188,28 @@ function requestExamples(doc: Json): Json {
   return doc;
 }
 
+/**
+ * A body declared for application/octet-stream too (the v2 inference request, whose binary
+ * tensors follow its JSON header) is, in that media type, bytes: the JSON schema stays on
+ * application/json only.
+ */
+function octetStreamBodies(doc: Json): Json {
+  for (const item of Object.values((doc.paths ?? {}) as Record<string, Record<string, Json>>)) {
+    for (const op of Object.values(item)) {
+      const content = (op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined;
+      if (content?.['application/octet-stream'] === undefined) continue;
+      content['application/octet-stream'] = {
+        schema: {
+          type: 'string',
+          description:
+            'The JSON request (application/json schema), then each binary input’s bytes in input order; Inference-Header-Content-Length gives the JSON’s length.',
+        },
+      };
+    }
+  }
+  return doc;
+}
+
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   const transform = createJsonSchemaTransform({ schemaRegistry, skipList: [] });
   const transformObject = createJsonSchemaTransformObject({ schemaRegistry });
@@ -208,6 +230,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'losses', description: 'Compute a loss and its gradients.' },
         { name: 'discovery', description: 'What the service computes.' },
         { name: 'operations', description: 'Health, readiness, the API document.' },
+        {
+          name: 'v2',
+          description:
+            'The Open Inference Protocol v2 (KServe’s V2 protocol, Triton’s HTTP/REST API) with the binary tensor data extension: every loss (and alias) is a model of that name.',
+        },
       ],
       components: {
         schemas: TENSOR_COMPONENTS,
@@ -228,7 +255,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       }),
     transformObject: (input) =>
       documentNdjsonBatch(
-        requestExamples(defaultsStayOptional(describeArguments(tidyComponents(transformObject(input) as Json)))),
+        octetStreamBodies(
+          requestExamples(defaultsStayOptional(describeArguments(tidyComponents(transformObject(input) as Json)))),
+        ),
       ) as never,
   });
 }

@@ -1,4 +1,4 @@
-// What protects the computing routes (/v1/*) when the operator asks for it: a bearer token
+// What protects the computing routes (/v1/*, and the v2 models under /v2/models/) when the operator asks for it: a bearer token
 // (LOSSD_API_KEY) and a per-client rate limit (LOSSD_RATE_LIMIT requests per minute). Health,
 // readiness, metrics and the API documents stay open, so probes and scrapers need no secret.
 
@@ -9,7 +9,8 @@ import type { Config } from '../config.js';
 import { problemBody } from '../errors.js';
 import { PROBLEM_JSON } from './problem.js';
 
-const isProtected = (request: FastifyRequest) => request.url.startsWith('/v1/');
+const isProtected = (request: FastifyRequest) =>
+  request.url.startsWith('/v1/') || request.url.startsWith('/v2/models/');
 
 export async function registerProtection(app: FastifyInstance, config: Config): Promise<void> {
   if (config.apiKey !== undefined) {

@@ -9,9 +9,10 @@ import { type Failure, failure } from '../errors.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
+export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
-function parseText(bytes: Uint8Array): Parsed {
+/** UTF-8 (fatal on a bad sequence) and JSON.parse, failures as values. */
+export function parseText(bytes: Uint8Array): Parsed {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -35,7 +36,8 @@ function parseBody(bytes: Uint8Array): Parsed & { b64?: ExternalB64 } {
   return parseText(bytes);
 }
 
-const malformed = (message: string) =>
+/** The 400 for a body that is not JSON. */
+export const malformed = (message: string) =>
   failure('LOSSD_MALFORMED_JSON', `the body is not valid JSON: ${message}`, [{ path: '', message }]);
 
 /**

@@ -59,7 +59,7 @@ export type Outcome = Success | Failure;
 const RANGE_CODES = new Set(['too_small', 'too_big', 'not_multiple_of', 'custom']);
 
 /** Zod issues → problem issues with JSON Pointers; unknown keys get one issue each. */
-function envelopeFailure(error: z.ZodError, body: Record<string, unknown>, loss: AnyLossDescriptor): Failure {
+export function envelopeFailure(error: z.ZodError, body: Record<string, unknown>, loss: AnyLossDescriptor): Failure {
   const optionKeys = new Set(Object.keys(loss.options.shape));
   const tensorKeys = new Set(loss.args.map((a) => a.name));
   const issues: ProblemIssue[] = [];
@@ -163,8 +163,36 @@ function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, 
     args[spec.name] = d.tensor;
   }
 
-  // grad_wrt: what can be differentiated at all (LOSSES.md 3.1 step 7).
-  const wrtRaw = env.grad_wrt as string[] | undefined;
+  const wrt = checkGradWrt(loss, args, env.grad_wrt as string[] | undefined);
+  if (!Array.isArray(wrt)) return wrt;
+
+  // grad_output is decoded like a tensor argument (step 8).
+  let gradOut: FloatTensor | null = null;
+  if (env.grad_output !== undefined) {
+    const d = decodeFloat(env.grad_output, '/grad_output', dtype, budget, b64);
+    if (!d.ok) return d;
+    gradOut = d.tensor;
+  }
+
+  const result = computeChecked(loss, { args, wrt, gradOut, opts: optionValues(loss, env), dtype }, limits);
+  if (!result.ok) return result;
+  return encodeV1(loss, result, encoding, helper);
+}
+
+/** The loss's options from a validated envelope (or v2 parameters), defaults filled in. */
+export function optionValues(loss: AnyLossDescriptor, env: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(loss.options.shape).map((k) => [k, env[k]]));
+}
+
+/**
+ * grad_wrt (given, or the default: the prediction arguments present) against what can be
+ * differentiated at all (LOSSES.md 3.1 step 7). Failures point at /grad_wrt/i.
+ */
+export function checkGradWrt(
+  loss: AnyLossDescriptor,
+  args: Readonly<Record<string, FloatTensor | IntTensor>>,
+  wrtRaw: readonly string[] | undefined,
+): string[] | Failure {
   const wrt = wrtRaw ?? loss.args.filter((a) => a.gradByDefault && args[a.name] !== undefined).map((a) => a.name);
   for (let i = 0; i < wrt.length; i++) {
     const name = wrt[i] as string;
@@ -175,17 +203,37 @@ function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, 
     if (spec.kind === 'int') return gradFailure(i, `"${name}" is an integer argument`);
     if (!spec.differentiable) return gradFailure(i, `${loss.name} is not differentiable with respect to "${name}"`);
   }
+  return [...wrt];
+}
 
-  // grad_output is decoded like a tensor argument (step 8).
-  let gradOut: FloatTensor | null = null;
-  if (env.grad_output !== undefined) {
-    const d = decodeFloat(env.grad_output, '/grad_output', dtype, budget, b64);
-    if (!d.ok) return d;
-    gradOut = d.tensor;
-  }
+/** One request reduced to what the kernel needs, whatever envelope it came in (v1, v2). */
+export interface DecodedRequest {
+  readonly args: Readonly<Record<string, FloatTensor | IntTensor>>;
+  /** Checked by checkGradWrt. */
+  readonly wrt: readonly string[];
+  readonly gradOut: FloatTensor | null;
+  readonly opts: Record<string, unknown>;
+  readonly dtype: FloatDType;
+}
 
+/** What the kernel answered, before any envelope writes it. */
+export interface Computed {
+  readonly ok: true;
+  readonly loss: number | FloatArray;
+  readonly lossShape: readonly number[];
+  readonly grads: Readonly<Record<string, FloatArray>>;
+  readonly request: DecodedRequest;
+  readonly elements: number;
+  readonly kernelMs: number;
+}
+
+/**
+ * The loss's meta check, grad_output against the loss's shape, then the kernel (LOSSES.md 3.1
+ * steps 9-11). Failures carry v1 paths (/input/3, /grad_wrt/0, /grad_output, /reduction).
+ */
+export function computeChecked(loss: AnyLossDescriptor, request: DecodedRequest, limits: Limits): Computed | Failure {
+  const { args, wrt, gradOut, opts, dtype } = request;
   // The loss's own meta step: shapes, option ranges, values (step 9).
-  const opts = Object.fromEntries(Object.keys(loss.options.shape).map((k) => [k, env[k]]));
   const checked = loss.check(args as Args, opts);
   if (!checked.ok) {
     const first = checked.issues[0];
@@ -229,7 +277,15 @@ function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, 
   const t0 = performance.now();
   const result = loss.compute(args as Args, opts, checked.plan, { wrt, g, gamma }, allocator(dtype));
   const kernelMs = performance.now() - t0;
+  let elements = 0;
+  for (const t of Object.values(args)) elements += t.data.length;
+  return { ok: true, loss: result.loss, lossShape, grads: result.grads, request, elements, kernelMs };
+}
 
+/** The v1 response body: {"loss": ..., "grad": {...}} in the request's encoding. */
+function encodeV1(loss: AnyLossDescriptor, result: Computed, encoding: Encoding, helper: Helper | undefined): Success {
+  const { lossShape } = result;
+  const { args, wrt, dtype } = result.request;
   // One writer for the whole body, sized for the worst case up front (untouched pages of it
   // cost nothing), so that it never grows while large tensors are written.
   let capacity = 64;
@@ -258,8 +314,6 @@ function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, 
     out.byte(125 /* } */);
   }
   out.byte(125 /* } */);
-  let elements = 0;
-  for (const t of Object.values(args)) elements += t.data.length;
   const bytes = out.bytes();
   return {
     ok: true,
@@ -268,7 +322,7 @@ function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, 
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     },
     loss: loss.name,
-    elements,
-    kernelMs,
+    elements: result.elements,
+    kernelMs: result.kernelMs,
   };
 }

@@ -7,7 +7,17 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { Config } from '../config.js';
 import { type Failure, failure } from '../errors.js';
-import type { BatchTask, HelpAnswer, HelpRequest, LossTask, Reply, StreamReply, StreamTask, Task } from './protocol.js';
+import type {
+  BatchTask,
+  HelpAnswer,
+  HelpRequest,
+  InferTask,
+  LossTask,
+  Reply,
+  StreamReply,
+  StreamTask,
+  Task,
+} from './protocol.js';
 
 /** Raw bodies this large may get a second worker for their response (when the pool is idle). */
 const HELP_BODY_BYTES = 4 * 1024 * 1024;
@@ -30,7 +40,7 @@ export interface PoolOptions {
 }
 
 export interface LossPool {
-  run(task: LossTask | BatchTask, timeoutMs: number): Promise<Reply>;
+  run(task: LossTask | BatchTask | InferTask, timeoutMs: number): Promise<Reply>;
   /**
    * A group of stream lines. Never refused for a full queue: it waits for room instead (until
    * `signal` aborts), and streams together take at most half of the queue's slots and bytes.
@@ -94,7 +104,7 @@ export function createPool(options: PoolOptions): LossPool {
   const capacity = options.workers + options.maxQueue;
   const maxBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
 
-  async function run(task: LossTask | BatchTask, timeoutMs: number): Promise<Reply> {
+  async function run(task: LossTask | BatchTask | InferTask, timeoutMs: number): Promise<Reply> {
     const bytes = task.body.byteLength;
     if (inFlight >= capacity || (inFlight > 0 && inFlightBytes + bytes > maxBytes)) {
       return failure('LOSSD_OVERLOADED', 'the worker queue is full; retry shortly');
@@ -174,7 +184,7 @@ export function createPool(options: PoolOptions): LossPool {
     Atomics.notify(request.flag, 0);
   }
 
-  async function runNow(task: LossTask | BatchTask | StreamTask, timeoutMs: number): Promise<unknown> {
+  async function runNow(task: LossTask | BatchTask | InferTask | StreamTask, timeoutMs: number): Promise<unknown> {
     const transferList: (ArrayBuffer | MessagePort)[] = [];
     let channel: MessageChannel | undefined;
     const body = task.body;

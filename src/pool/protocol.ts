@@ -50,6 +50,22 @@ export interface StreamReply {
   readonly kernelMs: number;
 }
 
+/**
+ * An Open Inference Protocol v2 request (POST /v2/models/{model}/infer): the body's bytes, its
+ * JSON header and any binary tensors after it, transferred as one buffer.
+ */
+export interface InferTask {
+  readonly kind: 'infer';
+  /** Canonical loss name. */
+  readonly loss: string;
+  /** The model name in the URL (a loss's name or alias), echoed as model_name. */
+  readonly model: string;
+  readonly body: Uint8Array;
+  /** The Inference-Header-Content-Length request header, as sent (checked by the worker). */
+  readonly headerLength: string | undefined;
+  readonly maxElements: number;
+}
+
 /** Worker → pool, on LossTask.helper: please have another worker write this part. */
 export interface HelpRequest {
   /** The values (a SharedArrayBuffer's view) and the whole tensor's shape. */
@@ -79,7 +95,7 @@ export interface PingTask {
   readonly kind: 'ping';
 }
 
-export type Task = LossTask | BatchTask | PingTask | EncodeTask | StreamTask;
+export type Task = LossTask | BatchTask | InferTask | PingTask | EncodeTask | StreamTask;
 
 export interface LossReply {
   readonly ok: true;
@@ -89,6 +105,11 @@ export interface LossReply {
   readonly loss: string;
   readonly elements: number;
   readonly kernelMs: number;
+  /**
+   * An inference reply with binary outputs: their bytes, in order, to send after `body` (the
+   * JSON header); each one's buffer is transferred back too.
+   */
+  readonly parts?: readonly Uint8Array[];
 }
 
 export type Reply = LossReply | Failure;

@@ -12,12 +12,14 @@ import { withBody } from '../pipeline/parse-body.js';
 import { runBatch } from '../pipeline/run-batch.js';
 import { runLoss } from '../pipeline/run-loss.js';
 import { runStreamGroup } from '../pipeline/run-stream.js';
+import { runInfer } from '../pipeline/run-v2.js';
 import { findLoss } from '../registry/index.js';
 import type {
   BatchTask,
   EncodeTask,
   HelpAnswer,
   HelpRequest,
+  InferTask,
   LossTask,
   Reply,
   StreamReply,
@@ -58,9 +60,10 @@ class Transfer {
  * One loss or batch task to its reply: the whole pipeline, in whichever thread calls it.
  * Never throws.
  */
-export function runTask(task: LossTask | BatchTask): Reply {
+export function runTask(task: LossTask | BatchTask | InferTask): Reply {
   const name = task.kind === 'batch' ? 'batch' : task.loss;
   try {
+    if (task.kind === 'infer') return inferTask(task);
     let out: ReturnType<typeof runLoss> | ReturnType<typeof runBatch>;
     if (task.kind === 'batch') {
       const limits = { maxItems: task.maxItems, maxElements: task.maxElements };
@@ -79,6 +82,16 @@ export function runTask(task: LossTask | BatchTask): Reply {
     // A fault of lossd itself, never of the request: report it as a value.
     return failure('LOSSD_INTERNAL', `internal error in ${name}: ${(e as Error)?.message ?? String(e)}`);
   }
+}
+
+/** A v2 inference request: the same pipeline steps as a loss request, in the v2 envelope. */
+function inferTask(task: InferTask): Reply {
+  const loss = findLoss(task.loss);
+  if (loss === undefined) return failure('LOSSD_UNKNOWN_LOSS', `no model named "${task.model}"`);
+  const out = runInfer(loss, task.model, task.body, task.headerLength, { maxElements: task.maxElements });
+  if (!out.ok) return out;
+  const { body, elements, kernelMs, parts } = out;
+  return { ok: true, body, loss: loss.name, elements, kernelMs, ...(parts === undefined ? {} : { parts }) };
 }
 
 /** Tensors this large are shared with a free worker (half each), when the pool offers one. */
@@ -146,6 +159,8 @@ export default function handle(task: Task): Reply | StreamReply | Transfer | Uin
   if (task.kind === 'encode') return Piscina.move(encodePart(task)) as unknown as Uint8Array;
   const reply = runTask(task);
   if (!reply.ok) return reply;
-  // the reply's bytes move back to the main thread rather than being copied
-  return Piscina.move(new Transfer(reply, [reply.body.buffer as ArrayBuffer])) as unknown as Transfer;
+  // the reply's bytes (and an inference's binary outputs) move back to the main thread rather
+  // than being copied; a buffer is listed once however many parts it backs
+  const buffers = new Set([reply.body.buffer, ...(reply.parts ?? []).map((p) => p.buffer)]);
+  return Piscina.move(new Transfer(reply, [...buffers] as ArrayBuffer[])) as unknown as Transfer;
 }

@@ -60,6 +60,25 @@ describe('/docs in chromium', () => {
     await expect(rendered(op.locator('.responses-table'))).resolves.toMatch(/400[\s\S]*application\/problem\+json/);
   });
 
+  it('shows the Open Inference Protocol v2 routes under their own tag', async () => {
+    await expect(rendered(page.locator('#operations-tag-v2'))).resolves.toMatch(/^v2/);
+    const paths = await page
+      .locator('.opblock-tag-section')
+      .filter({ has: page.locator('#operations-tag-v2') })
+      .locator('.opblock-summary-path')
+      .allTextContents();
+    expect(paths.map((p) => p.replace(/\u200b/g, '').trim())).toEqual(
+      expect.arrayContaining([
+        '/v2',
+        '/v2/health/live',
+        '/v2/health/ready',
+        '/v2/models/{model}',
+        '/v2/models/{model}/ready',
+        '/v2/models/{model}/infer',
+      ]),
+    );
+  });
+
   it('renders the Tensor and Problem schemas', async () => {
     const models = page.locator('section.models');
     await models.waitFor();

@@ -1,8 +1,10 @@
 // The examples under examples/ run against a real server and print the right numbers: curl.sh,
 // python_client.py (standard library only) and typescript/client.ts (openapi-fetch over the
-// types openapi-typescript generates); stream_client.py and typescript/stream-client.ts stream
-// an NDJSON file of items and print the answer lines. The TypeScript example and its generated types compile,
-// and the committed schema.d.ts is what `npm run openapi:client` generates today.
+// types openapi-typescript generates), stream_client.py and typescript/stream-client.ts, which
+// stream an NDJSON file of items and print the answer lines, and the Open Inference Protocol v2
+// clients in v2/ (Python standard library, TypeScript fetch), which send and receive binary
+// tensors. The TypeScript examples and the generated types compile, and the committed
+// schema.d.ts is what `npm run openapi:client` generates today.
 
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -189,6 +191,15 @@ describe('examples/', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('v2/client.py (urllib only) speaks v2 with binary tensors and prints the same numbers', async () => {
+    expectClientOutput(await runExample('python3', ['examples/v2/client.py']));
+  });
+
+  it('v2/client.ts (fetch, binary tensors) prints the same numbers and type-checks', async () => {
+    expectClientOutput(await runExample(bin('tsx'), ['examples/v2/client.ts']));
+    await runExample(bin('tsc'), ['-p', 'examples/v2/tsconfig.json', '--noEmit']);
   });
 
   it('typescript/client.ts and the generated schema.d.ts type-check', async () => {

@@ -42,9 +42,20 @@ describe('with LOSSD_API_KEY set', () => {
     expect((await request(`${server.url}/v1/batch`, { body: '{"items":[]}' })).status).toBe(401);
   });
 
-  it.each(['/healthz', '/readyz', '/metrics', '/openapi.json'])('leaves %s open', async (path) => {
-    expect((await request(`${server.url}${path}`)).status).toBe(200);
+  it('protects the v2 models, with the protocol’s error member', async () => {
+    for (const path of ['/v2/models/mse_loss', '/v2/models/mse_loss/ready', '/v2/models/mse_loss/infer']) {
+      const answer = await request(`${server.url}${path}`, path.endsWith('infer') ? { body: '{}' } : {});
+      expect(answer.status, path).toBe(401);
+      expect(answer.body, path).toMatchObject({ code: 'LOSSD_UNAUTHORIZED', error: expect.any(String) });
+    }
   });
+
+  it.each(['/healthz', '/readyz', '/metrics', '/openapi.json', '/v2', '/v2/health/live', '/v2/health/ready'])(
+    'leaves %s open',
+    async (path) => {
+      expect((await request(`${server.url}${path}`)).status).toBe(200);
+    },
+  );
 });
 
 describe('with LOSSD_RATE_LIMIT set', () => {
