@@ -192,6 +192,48 @@ describe('POST /v1/batch, application/x-ndjson, with a content-encoding', () => 
     expect(peak - before).toBeLessThan(48 << 20);
   });
 
+  it('keeps its window through the decoder: a client that stops reading is stopped being read', async () => {
+    const s = await startServer({ bodyLimit: 1 << 20 });
+    try {
+      // items with 160 kB answers from 21 kB lines, of bytes that do not compress
+      const n = 2000;
+      const values = Buffer.alloc(n * 8);
+      for (let i = 0; i < n; i++) values.writeDoubleLE(Math.PI * (i + 1), i * 8);
+      const heavy = JSON.stringify({
+        loss: 'mse_loss',
+        input: { shape: [n], dtype: 'float64', b64: values.toString('base64') },
+        target: { shape: [n], dtype: 'float64', b64: Buffer.alloc(n * 8).toString('base64') },
+        reduction: 'none',
+        grad_wrt: ['input'],
+      });
+      const call = openNdjson(s.url, { 'content-encoding': 'gzip' });
+      const gz = gzipWriter();
+      const res = await call.response;
+      res.pause();
+      let decoded = 0;
+      let lines = 0;
+      for (;;) {
+        const wrote = call.write(await gz.next(`${heavy}\n`));
+        const stalled = await Promise.race([wrote.then(() => false), sleep(1500).then(() => true)]);
+        if (stalled) break;
+        decoded += heavy.length + 1;
+        lines++;
+        if (decoded > 400e6) throw new Error('the server never stopped reading');
+      }
+      expect(decoded).toBeLessThan(64e6);
+      expect(await metric(s.url, 'lossd_stream_window_bytes')).toBeLessThan(16 * 1024 * 1024);
+      res.resume();
+      await call.write(await gz.next(`${item(3)}\n`));
+      await call.write(await gz.end());
+      call.end();
+      const answers = await call.done;
+      expect(answers.length).toBe(lines + 2); // the stalled write went through too
+      expect(JSON.parse(answers[answers.length - 1] as string)).toEqual({ loss: 9 });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('forgets a client that leaves mid-stream: decoder, window and workers freed, the next request answered', async () => {
     const s = await startServer();
     try {
