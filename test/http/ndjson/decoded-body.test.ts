@@ -56,6 +56,19 @@ function gzipWriter(): { next(text: string): Promise<Buffer>; end(): Promise<Buf
   };
 }
 
+/** One gzip member of `mb` MB of spaces and a last "x\n" (made in pieces: never held whole). */
+function gzipOfSpaces(mb: number): Promise<Buffer> {
+  const gz = createGzip({ level: 9 });
+  const out: Buffer[] = [];
+  gz.on('data', (d: Buffer) => out.push(d));
+  const spaces = Buffer.alloc(1 << 20, 0x20);
+  for (let i = 0; i < mb; i++) gz.write(spaces);
+  return new Promise((resolve) => {
+    gz.once('end', () => resolve(Buffer.concat(out)));
+    gz.end('x\n');
+  });
+}
+
 let server: RunningServer;
 beforeAll(async () => {
   server = await startServer({ bodyLimit: 4096, maxElements: 100 });
@@ -167,11 +180,10 @@ describe('POST /v1/batch, application/x-ndjson, with a content-encoding', () => 
   });
 
   it('turns a gzip bomb into per-line 413s, in bounded memory', async () => {
-    // 8 lines of 64 MB of spaces, each its own gzip member of 64 KB: 512 MB in half a megabyte
-    const member = gzipSync(Buffer.concat([Buffer.alloc(64 << 20, 0x20), Buffer.from('x\n')]), { level: 9 });
-    const bomb = Buffer.concat([gzipSync(`${item(5)}\n`), ...Array(8).fill(member), gzipSync(item(6))]);
-    expect(bomb.length).toBeLessThan(1 << 20);
-    global.gc?.();
+    // 4 lines of 256 MB of spaces, each its own gzip member of 256 KB: 1 GB in a megabyte
+    const member = await gzipOfSpaces(256);
+    const bomb = Buffer.concat([gzipSync(`${item(5)}\n`), ...Array(4).fill(member), gzipSync(item(6))]);
+    expect(bomb.length).toBeLessThan(1.5 * (1 << 20));
     const before = process.memoryUsage().rss;
     let peak = before;
     const sampler = setInterval(() => {
@@ -179,18 +191,19 @@ describe('POST /v1/batch, application/x-ndjson, with a content-encoding', () => 
     }, 10);
     try {
       const lines = parseLines((await stream(server.url, bomb, { 'content-encoding': 'gzip' }, 64 * 1024)).lines);
-      expect(lines.length).toBe(10);
+      expect(lines.length).toBe(6);
       expect(lines[0]).toEqual({ loss: 25 });
-      for (const line of lines.slice(1, 9)) {
+      for (const line of lines.slice(1, 5)) {
         expect((line as { error: unknown }).error).toMatchObject({ status: 413, code: 'LOSSD_BODY_TOO_LARGE' });
       }
-      expect(lines[9]).toEqual({ loss: 36 });
+      expect(lines[5]).toEqual({ loss: 36 });
     } finally {
       clearInterval(sampler);
     }
-    // a line held whole would be 64 MB, the body decoded 512 MB
-    expect(peak - before).toBeLessThan(48 << 20);
-  });
+    // a line held whole would be 256 MB, the body decoded 1 GB (what remains is garbage the
+    // collector has not reached yet: 53 MB measured on Node 20, 70 MB on 24)
+    expect(peak - before).toBeLessThan(160 << 20);
+  }, 60_000);
 
   it('keeps its window through the decoder: a client that stops reading is stopped being read', async () => {
     const s = await startServer({ bodyLimit: 1 << 20 });
