@@ -34,10 +34,10 @@ const JOIN_SLICE_BYTES = 1024 * 1024;
 
 /** The content codings a body may be sent with, as the 415 problem names them. */
 export const CONTENT_CODINGS = ['gzip', 'deflate', 'br'] as const;
-type Coding = (typeof CONTENT_CODINGS)[number];
+export type Coding = (typeof CONTENT_CODINGS)[number];
 
 /** A problem met while reading a body; the error handler (./problem.ts) answers `code`. */
-class BodyError extends Error {
+export class BodyError extends Error {
   readonly statusCode: number;
   constructor(
     readonly code: ErrorCode,
@@ -143,13 +143,21 @@ const EMPTY = Buffer.alloc(0);
  * A decoder for `coding`. "deflate" is the zlib format (RFC 9110 8.4.1.2), but some clients
  * send raw deflate: the first two bytes tell which (a zlib header is CM 8 and a multiple of 31).
  */
-function decoderFor(coding: Coding, head: Buffer): Transform {
+export function decoderFor(coding: Coding, head: Buffer): Transform {
   const options = { chunkSize: DECODED_CHUNK_BYTES };
   if (coding === 'gzip') return createGunzip(options);
   if (coding === 'br') return createBrotliDecompress(options);
   const [b0 = 0, b1 = 0] = head;
   const zlibHeader = head.length >= 2 && (b0 & 0x0f) === 8 && ((b0 << 8) | b1) % 31 === 0;
   return zlibHeader ? createInflate(options) : createInflateRaw(options);
+}
+
+/** The 400 for a body its decoder cannot read (not `coding` data, truncated, corrupt). */
+export function malformedEncoding(coding: Coding, err: Error): BodyError {
+  return new BodyError(
+    'LOSSD_MALFORMED_ENCODING',
+    `the body is not valid ${coding} data, as its content-encoding says: ${cut(err.message, 80)}`,
+  );
 }
 
 export function readBody(
@@ -303,12 +311,7 @@ function readDecoded(
   }
 
   function onDecodeError(err: Error) {
-    finish(
-      new BodyError(
-        'LOSSD_MALFORMED_ENCODING',
-        `the body is not valid ${coding} data, as its content-encoding says: ${cut(err.message, 80)}`,
-      ),
-    );
+    finish(malformedEncoding(coding, err));
   }
 
   payload.on('data', onData);

@@ -35,7 +35,9 @@ to its tensor arguments. Tensors are written as nested arrays, \`{shape, data}\`
 A body may be sent compressed, with \`content-encoding: gzip\` (or \`deflate\`, \`br\`): large
 nested-JSON tensors shrink 2–3×, which is the way to send them over a slow link. The limit on
 body size (\`LOSSD_BODY_LIMIT\`) holds for the decoded body too (413 past it). Any other coding,
-or a chain of codings, is a 415; a body that is not what its header says is a 400.
+or a chain of codings, is a 415; a body that is not what its header says is a 400. An NDJSON stream
+(\`POST /v1/batch\`, \`application/x-ndjson\`) is decoded as it arrives, the limit holding for each
+decoded line (413 lines); a body that stops decoding ends the stream with a last 400 line.
 
 ## Errors
 

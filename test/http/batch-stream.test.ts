@@ -138,6 +138,29 @@ describe('POST /v1/batch, application/x-ndjson', () => {
     expect((await call.done).length).toBe(5);
   });
 
+  it('is 200 from the start, before any line is sent, even when the first lines fail; a line may arrive in pieces', async () => {
+    const call = openNdjson(server.url);
+    // the headers come before the request has sent a byte of its body
+    const res = await call.response;
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    await call.write('not json\n');
+    expect(JSON.parse((await call.line(0)) as string)).toMatchObject({ error: { status: 400 } });
+    await call.write('{"loss": "no_such_loss", "input": [1], "target": [1]}\n\n\n');
+    expect(JSON.parse((await call.line(1)) as string)).toMatchObject({ error: { status: 404 } });
+    // one line in three pieces, slowly: answered once its LF is in, and not before
+    const line = `${squareItem(6)}\n`;
+    await call.write(line.slice(0, 10));
+    await sleep(100);
+    await call.write(line.slice(10, -1));
+    await sleep(200);
+    expect(call.lines.length).toBe(2);
+    await call.write('\n');
+    expect(JSON.parse((await call.line(2)) as string)).toEqual({ loss: 36 });
+    call.end();
+    expect((await call.done).length).toBe(3);
+  });
+
   it('keeps the JSON batch as it was, and other routes refuse NDJSON (415)', async () => {
     const json = await postJson(server.url, '/v1/batch', { items: [{ loss: 'mse', input: [2], target: [0] }] });
     expect(json.body).toEqual({ results: [{ loss: 4, grad: { input: [4] } }] });

@@ -16,7 +16,7 @@
 // This object is the response body (a Readable that Fastify pipes into the response).
 
 import { Readable } from 'node:stream';
-import { type Failure, failure, PROBLEMS, problemBody } from '../../errors.js';
+import { type ErrorCode, type Failure, failure, PROBLEMS, problemBody } from '../../errors.js';
 import type { LossPool } from '../../pool/pool.js';
 import type { StreamReply } from '../../pool/protocol.js';
 import type { StreamEnd, StreamMetrics } from '../metrics.js';
@@ -157,8 +157,14 @@ export class BatchStream extends Readable {
       this.destroy();
       return;
     }
-    // anything else (a body that cannot be decoded) ends the stream with that problem
-    this.stop(failure('LOSSD_INVALID_REQUEST', `the request body could not be read: ${err.message}`));
+    // anything else (a body its decoder cannot read, ./decoded-body.ts) ends the stream with
+    // that problem, after the answers to the lines before it
+    const code = err.code !== undefined && Object.hasOwn(PROBLEMS, err.code) ? (err.code as ErrorCode) : undefined;
+    this.stop(
+      code === undefined
+        ? failure('LOSSD_INVALID_REQUEST', `the request body could not be read: ${err.message}`)
+        : failure(code, err.message),
+    );
   };
 
   constructor(private readonly options: StreamOptions) {
@@ -171,6 +177,9 @@ export class BatchStream extends Readable {
     this.source.on('data', this.onData);
     this.source.on('end', this.onEnd);
     this.source.on('error', this.onError);
+    // a decoder may have failed on a short body before this stream was made
+    const failed = this.source.errored;
+    if (failed !== null) queueMicrotask(() => this.onError(failed));
   }
 
   /**

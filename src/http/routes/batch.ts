@@ -16,8 +16,10 @@ import type { Config } from '../../config.js';
 import { batchRequestSchema, batchResponseSchema, batchStreamLineSchema } from '../../contract/batch-envelope.js';
 import { failure } from '../../errors.js';
 import type { LossPool } from '../../pool/pool.js';
+import { codingOf } from '../body-reader.js';
 import type { StreamMetrics } from '../metrics.js';
 import { BatchStream, NDJSON } from '../ndjson/batch-stream.js';
+import { decodedBody } from '../ndjson/decoded-body.js';
 import { ownedBytes } from '../owned-bytes.js';
 import { answerFromPool } from '../pool-answer.js';
 import { BODY_ROUTE_ERRORS, errorResponses } from '../responses.js';
@@ -37,12 +39,16 @@ function isNdjson(request: FastifyRequest): boolean {
   return type.split(';')[0]?.trim().toLowerCase() === NDJSON;
 }
 
-/** Closes the connection once the response has left (its request may still be arriving). */
-function closeAfter(reply: FastifyReply): void {
+/**
+ * Closes the connection once the response has left, unless `keepIfRead` and the request has
+ * arrived whole by then (a stream stopped by a body it could not decode: the rest of it was
+ * read and dropped, so the connection can carry the client's next request).
+ */
+function closeAfter(reply: FastifyReply, request: FastifyRequest, keepIfRead: boolean): void {
   // the socket as it is now: once the response has finished, it is no longer the response's
   const socket = reply.raw.socket as Socket | null;
   reply.raw.once('finish', () => {
-    if (socket === null) return;
+    if (socket === null || (keepIfRead && request.raw.complete)) return;
     socket.end();
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   });
@@ -84,7 +90,7 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
     // the request's log line carries the stream's figures (items, errors, bytes in and out)
     request.lossd = out.summary;
     out.once('end', () => {
-      if (out.stoppedBy !== null) closeAfter(reply);
+      if (out.stoppedBy !== null) closeAfter(reply, request, out.stoppedBy.code !== 'LOSSD_SHUTTING_DOWN');
     });
     out.once('close', () => {
       streams.delete(out);
@@ -97,10 +103,14 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
   }
 
   app.register(async (scope) => {
-    // The body goes on unread: BatchStream reads it at its own pace. A content-encoding
-    // decoder (gzip, deflate, br) fits here as a Readable between the two, e.g.
-    // done(null, pipeline-ed payload → zlib.createGunzip()): the stream only needs a Readable.
-    scope.addContentTypeParser(NDJSON, (_request, payload, done) => done(null, payload));
+    // The body goes on unread: BatchStream reads it at its own pace, through a decoder when it
+    // is sent with a content-encoding (the codings of every body route, and their 415 before
+    // the stream starts).
+    scope.addContentTypeParser(NDJSON, (request, payload, done) => {
+      const coding = codingOf(request.headers['content-encoding']);
+      if (coding instanceof Error) done(coding);
+      else done(null, coding === null ? payload : decodedBody(payload, coding));
+    });
 
     scope.withTypeProvider<ZodTypeProvider>().post('/v1/batch', {
       schema: {
@@ -108,7 +118,7 @@ export function batchRoutes(app: FastifyInstance, pool: LossPool, config: Config
         summary: 'Many losses in one round trip.',
         description: `Each item is answered in order, as its single request would be, or as {"error": Problem}; the status is 200 even when items fail. At most ${config.maxBatchItems} items (LOSSD_MAX_BATCH_ITEMS) and ${config.maxElements} tensor elements in all (LOSSD_MAX_ELEMENTS); beyond either, the whole batch is a 413.
 
-With \`content-type: ${NDJSON}\` the body is a stream of items, one JSON object a line (BatchItem, the same object as one entry of \`items\`), of any number of lines; the answer is ${NDJSON} too, one line per item in request order (a loss response body, or {"error": Problem} with paths relative to the item), written as items are computed, before the request has ended. LOSSD_MAX_BATCH_ITEMS does not apply; LOSSD_BODY_LIMIT and LOSSD_MAX_ELEMENTS apply to each line. A line that is not JSON (400), over a limit (413) or naming an unknown loss (404) is an error line for that item only. Empty lines are ignored; a line may end with CRLF; the last line needs no newline. The status is 200 once the stream starts; a stream the server stops (shutdown) ends with a last line {"error": Problem} (503) and the connection closes. Memory is bounded by the items in flight: a client that stops reading is slowed down through TCP.`,
+With \`content-type: ${NDJSON}\` the body is a stream of items, one JSON object a line (BatchItem, the same object as one entry of \`items\`), of any number of lines; the answer is ${NDJSON} too, one line per item in request order (a loss response body, or {"error": Problem} with paths relative to the item), written as items are computed, before the request has ended. LOSSD_MAX_BATCH_ITEMS does not apply; LOSSD_BODY_LIMIT and LOSSD_MAX_ELEMENTS apply to each line. A line that is not JSON (400), over a limit (413) or naming an unknown loss (404) is an error line for that item only. The stream may be sent with a content-encoding (gzip, deflate, br) and is decoded as it arrives, LOSSD_BODY_LIMIT holding for each decoded line; a body that stops decoding (corrupt, truncated) ends the stream with a last line {"error": Problem} (400). Empty lines are ignored; a line may end with CRLF; the last line needs no newline. The status is 200 once the stream starts; a stream the server stops (shutdown) ends with a last line {"error": Problem} (503) and the connection closes. Memory is bounded by the items in flight: a client that stops reading is slowed down through TCP.`,
         tags: ['losses'],
         body: batchRequestSchema,
         response: {

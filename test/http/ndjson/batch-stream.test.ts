@@ -1,13 +1,14 @@
-// BatchStream reads any Readable, not only a socket: here the output of a gzip decoder (what a
-// content-encoding will put between the socket and the stream), with the worker pool of the
-// server. A body the decoder cannot read ends the stream with a last error line (400), after
-// the answers to the lines that came before it.
+// BatchStream reads any Readable, not only a socket: here the output of the content decoder
+// (./decoded-body.ts, what a content-encoding puts between the socket and the stream), with the
+// worker pool of the server. A body the decoder cannot read ends the stream with a last error
+// line (400), after the answers to the lines that came before it.
 
 import { Readable } from 'node:stream';
-import { createGunzip, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamMetrics } from '../../../src/http/metrics.js';
 import { BatchStream } from '../../../src/http/ndjson/batch-stream.js';
+import { decodedBody } from '../../../src/http/ndjson/decoded-body.js';
 import { createPool, type LossPool } from '../../../src/pool/pool.js';
 import { WORKER_FILE } from '../../helpers/server.js';
 
@@ -40,17 +41,17 @@ describe('BatchStream over a decoder', () => {
     const pieces = Array.from({ length: Math.ceil(gzipped.length / 1000) }, (_, k) =>
       gzipped.subarray(k * 1000, (k + 1) * 1000),
     );
-    const got = await answers(Readable.from(pieces).pipe(createGunzip()));
+    const got = await answers(decodedBody(Readable.from(pieces), 'gzip'));
     expect(got).toEqual(items.map((_, i) => ({ loss: i, grad: { input: [i === 0 ? 0 : 1] } })));
   });
 
   it('ends with a last 400 line when the body cannot be decoded, after the lines before it', async () => {
     const good = gzipSync(`${items.slice(0, 5).join('\n')}\n`);
     // a valid member, then bytes that are not gzip
-    const source = Readable.from([good, Buffer.from('this is not gzip at all')]).pipe(createGunzip());
+    const source = decodedBody(Readable.from([good, Buffer.from('this is not gzip at all')]), 'gzip');
     const got = await answers(source);
     expect(got.slice(0, 5)).toEqual([0, 1, 2, 3, 4].map((i) => ({ loss: i, grad: { input: [i === 0 ? 0 : 1] } })));
     expect(got.length).toBe(6);
-    expect(got[5]).toMatchObject({ error: { status: 400, code: 'LOSSD_INVALID_REQUEST' } });
+    expect(got[5]).toMatchObject({ error: { status: 400, code: 'LOSSD_MALFORMED_ENCODING' } });
   });
 });
