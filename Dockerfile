@@ -11,7 +11,7 @@
 # lines"); lossd also runs on 20 and 24 (package.json engines; CI runs tests on the image's line too).
 
 # ---------------------------------------------------------------- build: tsc -> dist/
-FROM node:26-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Dev dependencies are needed for the compiler (typescript, @types/node). esbuild's
@@ -23,14 +23,14 @@ COPY src/ ./src/
 RUN npm run build
 
 # ---------------------------------------------------------------- deps: production node_modules
-FROM node:26-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No runtime dependency has an install script; --ignore-scripts keeps it that way.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # ---------------------------------------------------------------- runtime
-FROM node:26-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080
