@@ -49,16 +49,15 @@ const MB = 1024 * 1024;
  * Heap bytes one body may take in this thread: half of what the old generation has beyond what
  * the thread held when this module loaded. Half, because V8 collects by copying and marks
  * ahead of the limit, and the pipeline's own objects and the previous request's garbage need
- * room too. The old generation's limit is the worker's resourceLimits (or, when a process-wide
- * --max-old-space-size overrides it, nodejs/node#43991, V8's own limit, whichever is lower).
+ * room too. V8's heap_size_limit is the old generation's limit plus the young generation's
+ * (a worker's resourceLimits report both); it is read rather than the configured limit because a
+ * process-wide --max-old-space-size overrides a worker's maxOldGenerationSizeMb while
+ * resourceLimits still reports the latter (nodejs/node#43991).
  */
 function computeBudget(): number {
   const stats = getHeapStatistics();
-  const workerLimit = resourceLimits.maxOldGenerationSizeMb;
-  const oldLimit = Math.min(
-    stats.heap_size_limit,
-    workerLimit !== undefined && workerLimit > 0 ? workerLimit * MB : Number.POSITIVE_INFINITY,
-  );
+  const young = resourceLimits.maxYoungGenerationSizeMb ?? 0;
+  const oldLimit = stats.heap_size_limit - young * MB;
   return Math.max(0, (oldLimit - stats.used_heap_size) / 2);
 }
 
