@@ -19,7 +19,7 @@ const envSchema = z.object({
   LOSSD_MAX_ELEMENTS: positiveInt(16 * 1024 * 1024),
   LOSSD_MAX_BATCH_ITEMS: positiveInt(1024),
   LOSSD_REQUEST_TIMEOUT_MS: positiveInt(30_000),
-  /** Heap limit of each worker thread: a request that exhausts it kills that worker only. */
+  /** Heap limit of each worker thread; a body too large to parse within half of it is refused (413). */
   LOSSD_WORKER_HEAP_MB: positiveInt(4096),
   LOSSD_API_KEY: z.string().min(1).optional(),
   LOSSD_RATE_LIMIT: z.coerce.number().int().positive().optional(),

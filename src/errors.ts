@@ -89,7 +89,8 @@ export const PROBLEMS = Object.freeze({
     status: 413,
     title: 'Body too large',
     slug: 'body-too-large',
-    explanation: 'The body is larger than the configured byte limit (LOSSD_BODY_LIMIT).',
+    explanation:
+      "The body is larger than the configured byte limit (LOSSD_BODY_LIMIT), or parsing it would take more of a worker's heap than one request may have (half of LOSSD_WORKER_HEAP_MB); the binary tensor form takes far less.",
   },
   LOSSD_TOO_MANY_ELEMENTS: {
     status: 413,

@@ -1,18 +1,33 @@
 // A request body's bytes to JSON, in the worker: UTF-8 (fatal on a bad sequence), JSON.parse,
 // and, for a large body, the b64 values cut from its bytes first (src/codec/body.ts) so that
 // JSON.parse never walks them; anything the cut version cannot parse is parsed again whole,
-// for the usual error.
+// for the usual error. A body whose parse would not fit in this thread's heap is refused
+// before it is decoded (src/pipeline/heap-budget.ts).
 
 import { cutB64 } from '../codec/body.js';
 import { type ExternalB64, ReparseRequired } from '../codec/decode.js';
 import { type Failure, failure } from '../errors.js';
+import { HEAP_BUDGET, parseCostBound } from './heap-budget.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
+export type Parsed = { ok: true; value: unknown } | { ok: false; message: string } | { ok: false; refused: Failure };
 
-/** UTF-8 (fatal on a bad sequence) and JSON.parse, failures as values. */
+const MB = 1024 * 1024;
+
+function tooLarge(cost: number): Failure {
+  const detail =
+    `parsing this body would take up to ${Math.ceil(cost / MB)} MB of a worker's heap, more than the ` +
+    `${Math.floor(HEAP_BUDGET / MB)} MB one request may have (half of LOSSD_WORKER_HEAP_MB beyond what the worker holds); ` +
+    'send the tensors in the binary form ({shape, dtype, b64}) or in smaller requests';
+  return failure('LOSSD_BODY_TOO_LARGE', detail, [{ path: '', message: 'too large to parse within the worker heap' }]);
+}
+
+/** UTF-8 (fatal on a bad sequence) and JSON.parse, failures as values; refused beforehand when
+ * the parse would not fit in the worker's heap (./heap-budget.ts). */
 export function parseText(bytes: Uint8Array): Parsed {
+  const cost = parseCostBound(bytes, HEAP_BUDGET);
+  if (cost > HEAP_BUDGET) return { ok: false, refused: tooLarge(cost) };
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -32,6 +47,7 @@ function parseBody(bytes: Uint8Array): Parsed & { b64?: ExternalB64 } {
   if (cut !== null) {
     const parsed = parseText(cut.text);
     if (parsed.ok) return { ...parsed, b64: cut.b64 };
+    if ('refused' in parsed) return parsed;
   }
   return parseText(bytes);
 }
@@ -47,13 +63,14 @@ export const malformed = (message: string) =>
  */
 export function withBody<T>(bytes: Uint8Array, compute: (value: unknown, b64?: ExternalB64) => T): T | Failure {
   const parsed = parseBody(bytes);
-  if (!parsed.ok) return malformed(parsed.message);
+  if (!parsed.ok) return 'refused' in parsed ? parsed.refused : malformed(parsed.message);
   try {
     return compute(parsed.value, parsed.b64);
   } catch (e) {
     if (!(e instanceof ReparseRequired)) throw e;
     // b64 text cut from the bytes was not plain base64: the reference path reports it
     const whole = parseText(bytes);
-    return whole.ok ? compute(whole.value) : malformed(whole.message);
+    if (whole.ok) return compute(whole.value);
+    return 'refused' in whole ? whole.refused : malformed(whole.message);
   }
 }

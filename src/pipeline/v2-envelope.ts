@@ -290,7 +290,7 @@ function computeDtype(inputs: Iterable<V2Input>): FloatDType {
 function readRequest(loss: AnyLossDescriptor, bytes: Uint8Array, headerRaw: string | undefined): V2Request | Failure {
   const hlen = headerLength(headerRaw, bytes.length);
   const parsed = parseText(hlen === bytes.length ? bytes : bytes.subarray(0, hlen));
-  if (!parsed.ok) return malformed(parsed.message);
+  if (!parsed.ok) return 'refused' in parsed ? parsed.refused : malformed(parsed.message);
   const body = parsed.value;
   if (!isPlainObject(body)) refuse('', 'the body must be a JSON object (an inference request)');
   checkKeys(body, REQUEST_KEYS, '', 'request');

@@ -1,7 +1,9 @@
 // The piscina pool that runs every loss: a fixed number of threads, a bounded queue (a full
 // queue is a 503, never an unbounded backlog), per-task timeouts that terminate the worker
 // rather than leave it computing for nobody, and a heap limit per worker so that one huge
-// request kills its worker, not the process (piscina replaces the worker).
+// request kills its worker, not the process (piscina replaces the worker). The limit alone may
+// abort the process when one step allocates far past it, so a body too large to parse within it
+// is refused before parsing (src/pipeline/heap-budget.ts).
 
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';

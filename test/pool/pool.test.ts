@@ -18,6 +18,7 @@ function open(options: Partial<Parameters<typeof createPool>[0]> = {}): LossPool
 
 const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const decode = (u: Uint8Array) => JSON.parse(new TextDecoder().decode(u));
+const EXHAUSTING_WORKER = new URL('./fixtures/exhausting-worker.cjs', import.meta.url);
 
 describe('the worker pool', () => {
   it('transfers the request bytes to the worker (the sender’s buffer is detached) and gets JSON back', async () => {
@@ -107,11 +108,24 @@ describe('the worker pool', () => {
     expect(await p.ping(5_000)).toBe(true);
   });
 
-  it('replaces a worker that dies (heap exhausted) and answers the next task', async () => {
+  it('replaces a worker that dies of its heap limit and answers the next task', async () => {
+    const p = open({ workerHeapMb: 16, workerFile: EXHAUSTING_WORKER });
+    const reply = await p.run({ kind: 'loss', loss: 'exhaust-heap', body: bytes({}), maxElements: 100 }, 60_000);
+    expect(reply).toMatchObject({ ok: false, code: 'LOSSD_WORKER_CRASHED' });
+    if (!reply.ok) expect(reply.detail).toMatch(/out of memory/i);
+    const next = await p.run(
+      { kind: 'loss', loss: 'mse_loss', body: bytes({ input: [3], target: [1] }), maxElements: 100 },
+      10_000,
+    );
+    expect(next.ok).toBe(true);
+  });
+
+  it('refuses a body whose parse would not fit in the worker heap, before parsing it, and stays up', async () => {
+    // 3 M numbers as JSON text: about 60 MB of heap once parsed, under a 16 MB limit
     const p = open({ workerHeapMb: 16 });
     const huge = new TextEncoder().encode(`{"input":[${'1.5,'.repeat(3_000_000)}1],"target":0}`);
     const reply = await p.run({ kind: 'loss', loss: 'mse_loss', body: huge, maxElements: 1e8 }, 60_000);
-    expect(reply).toMatchObject({ ok: false, code: 'LOSSD_WORKER_CRASHED' });
+    expect(reply).toMatchObject({ ok: false, code: 'LOSSD_BODY_TOO_LARGE', errors: [{ path: '' }] });
     const next = await p.run(
       { kind: 'loss', loss: 'mse_loss', body: bytes({ input: [3], target: [1] }), maxElements: 100 },
       10_000,
