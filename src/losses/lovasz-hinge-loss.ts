@@ -13,7 +13,7 @@
 
 import { z } from 'zod';
 import { numel, showShape } from '../numeric/shape.js';
-import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { booleanOption, reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
@@ -63,8 +63,8 @@ export const lovaszHingeLoss = defineLoss({
   },
   options,
   check: (args, opts): CheckResult<Plan> => {
-    const x = args.logits as FloatTensor;
-    const y = args.labels as IntTensor;
+    const x = args.logits;
+    const y = args.labels;
     if (x.shape.length === 0)
       return refuse('LOSSD_SHAPE_MISMATCH', '/logits', 'logits must be (B, ...) with at least one dim');
     if (y.shape.length !== x.shape.length || y.shape.some((d, i) => d !== x.shape[i])) {
@@ -76,7 +76,7 @@ export const lovaszHingeLoss = defineLoss({
     }
     const ignore = opts.ignore;
     for (let i = 0; i < y.data.length; i++) {
-      const v = y.data[i] as number;
+      const v = y.data[i]!;
       if (v !== 0 && v !== 1 && v !== ignore) {
         return refuse(
           'LOSSD_INVALID_VALUE',
@@ -85,14 +85,14 @@ export const lovaszHingeLoss = defineLoss({
         );
       }
     }
-    const B = x.shape[0] as number;
+    const B = x.shape[0]!;
     const S = numel(x.shape.slice(1));
     const lossShape = opts.reduction === 'none' && opts.per_image ? [B] : [];
     return { ok: true, lossShape, plan: { B, S } };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const xs = (args.logits as FloatTensor).data;
-    const ys = (args.labels as IntTensor).data;
+    const xs = args.logits.data;
+    const ys = args.labels.data;
     const { B, S } = plan;
     const ignore = opts.ignore;
     const sets = opts.per_image ? B : 1;
@@ -111,10 +111,10 @@ export const lovaszHingeLoss = defineLoss({
     for (let t = 0; t < sets; t++) {
       let n = 0;
       for (let q = t * span; q < t * span + span; q++) {
-        const label = ys[q] as number;
+        const label = ys[q]!;
         if (label === ignore) continue;
         pixel[n] = q;
-        errors[n] = 1 - (xs[q] as number) * (2 * label - 1);
+        errors[n] = 1 - xs[q]! * (2 * label - 1);
         truth[n] = label;
         n++;
       }
@@ -122,13 +122,13 @@ export const lovaszHingeLoss = defineLoss({
       sum += l;
       if (out !== null) out[t] = l;
       if (gx === null) continue;
-      const Gt = none && grad.gamma !== null ? (grad.gamma[t] as number) : G;
+      const Gt = none && grad.gamma !== null ? grad.gamma[t]! : G;
       for (let r = 0; r < n; r++) {
-        const k = order[r] as number;
-        const e = errors[k] as number;
+        const k = order[r]!;
+        const e = errors[k]!;
         if (e <= 0) continue;
-        const q = pixel[k] as number;
-        gx[q] = Gt * (weights[r] as number) * -(2 * (ys[q] as number) - 1);
+        const q = pixel[k]!;
+        gx[q] = Gt * weights[r]! * -(2 * ys[q]! - 1);
       }
     }
     const grads: Record<string, FloatArray> = {};

@@ -36,21 +36,21 @@ export function lovaszSorted(s: LovaszScratch, n: number, relu: boolean): number
   const { errors, truth, weights } = s;
   const order = sortDescending(errors, n, s.sort);
   let gts = 0;
-  for (let k = 0; k < n; k++) gts += truth[k] as number;
+  for (let k = 0; k < n; k++) gts += truth[k]!;
   let cumG = 0;
   let cumNotG = 0;
   let previous = 0;
   let loss = 0;
   for (let r = 0; r < n; r++) {
-    const k = order[r] as number;
-    const g = truth[k] as number;
+    const k = order[r]!;
+    const g = truth[k]!;
     cumG += g;
     cumNotG += 1 - g;
     const jaccard = 1 - (gts - cumG) / (gts + cumNotG);
     const w = r === 0 ? jaccard : jaccard - previous;
     previous = jaccard;
     weights[r] = w;
-    const e = errors[k] as number;
+    const e = errors[k]!;
     loss += (relu ? (e > 0 ? e : e <= 0 ? 0 : e) : e) * w;
   }
   return loss;
