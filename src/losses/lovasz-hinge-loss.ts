@@ -19,7 +19,7 @@ import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 import { elementPath } from './element-path.js';
-import { lovaszScratch, lovaszSorted } from './lovasz.js';
+import { lovaszLoss, lovaszScratch, lovaszSorted } from './lovasz.js';
 
 const options = z.object({
   per_image: booleanOption(true, 'One loss per image logits[b] (averaged by "mean"); false: the batch is one image.'),
@@ -133,13 +133,6 @@ export const lovaszHingeLoss = defineLoss({
     }
     const grads: Record<string, FloatArray> = {};
     if (gx !== null) grads.logits = gx;
-    let loss: number | FloatArray = opts.per_image && opts.reduction === 'mean' ? (B === 0 ? 0 : sum / B) : sum;
-    if (out !== null) loss = out;
-    else if (none) {
-      // the whole batch as one image: "none" answers a 0-d tensor
-      loss = alloc(1);
-      loss[0] = sum;
-    }
-    return { loss, grads };
+    return { loss: lovaszLoss(sum, out, B, opts.per_image, opts.reduction, alloc), grads };
   },
 });

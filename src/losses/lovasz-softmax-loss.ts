@@ -26,7 +26,7 @@ import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 import { elementPath } from './element-path.js';
-import { lovaszScratch, lovaszSorted } from './lovasz.js';
+import { lovaszLoss, lovaszScratch, lovaszSorted } from './lovasz.js';
 
 const options = z.object({
   classes: z
@@ -195,13 +195,6 @@ export const lovaszSoftmaxLoss = defineLoss({
     }
     const grads: Record<string, FloatArray> = {};
     if (gp !== null) grads.probas = gp;
-    let loss: number | FloatArray = opts.per_image && opts.reduction === 'mean' ? (B === 0 ? 0 : sum / B) : sum;
-    if (out !== null) loss = out;
-    else if (none) {
-      // the whole batch as one image: "none" answers a 0-d tensor
-      loss = alloc(1);
-      loss[0] = sum;
-    }
-    return { loss, grads };
+    return { loss: lovaszLoss(sum, out, B, opts.per_image, opts.reduction, alloc), grads };
   },
 });
