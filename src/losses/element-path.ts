@@ -5,7 +5,7 @@ export function elementPath(name: string, shape: readonly number[], flat: number
   const index = new Array<number>(shape.length);
   let rest = flat;
   for (let d = shape.length - 1; d >= 0; d--) {
-    const size = shape[d] as number;
+    const size = shape[d]!;
     index[d] = rest % size;
     rest = Math.floor(rest / size);
   }

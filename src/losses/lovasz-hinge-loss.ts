@@ -13,13 +13,13 @@
 
 import { z } from 'zod';
 import { numel, showShape } from '../numeric/shape.js';
-import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { booleanOption, reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 import { elementPath } from './element-path.js';
-import { lovaszScratch, lovaszSorted } from './lovasz.js';
+import { lovaszLoss, lovaszScratch, lovaszSorted } from './lovasz.js';
 
 const options = z.object({
   per_image: booleanOption(true, 'One loss per image logits[b] (averaged by "mean"); false: the batch is one image.'),
@@ -63,8 +63,8 @@ export const lovaszHingeLoss = defineLoss({
   },
   options,
   check: (args, opts): CheckResult<Plan> => {
-    const x = args.logits as FloatTensor;
-    const y = args.labels as IntTensor;
+    const x = args.logits;
+    const y = args.labels;
     if (x.shape.length === 0)
       return refuse('LOSSD_SHAPE_MISMATCH', '/logits', 'logits must be (B, ...) with at least one dim');
     if (y.shape.length !== x.shape.length || y.shape.some((d, i) => d !== x.shape[i])) {
@@ -76,7 +76,7 @@ export const lovaszHingeLoss = defineLoss({
     }
     const ignore = opts.ignore;
     for (let i = 0; i < y.data.length; i++) {
-      const v = y.data[i] as number;
+      const v = y.data[i]!;
       if (v !== 0 && v !== 1 && v !== ignore) {
         return refuse(
           'LOSSD_INVALID_VALUE',
@@ -85,14 +85,14 @@ export const lovaszHingeLoss = defineLoss({
         );
       }
     }
-    const B = x.shape[0] as number;
+    const B = x.shape[0]!;
     const S = numel(x.shape.slice(1));
     const lossShape = opts.reduction === 'none' && opts.per_image ? [B] : [];
     return { ok: true, lossShape, plan: { B, S } };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const xs = (args.logits as FloatTensor).data;
-    const ys = (args.labels as IntTensor).data;
+    const xs = args.logits.data;
+    const ys = args.labels.data;
     const { B, S } = plan;
     const ignore = opts.ignore;
     const sets = opts.per_image ? B : 1;
@@ -111,10 +111,10 @@ export const lovaszHingeLoss = defineLoss({
     for (let t = 0; t < sets; t++) {
       let n = 0;
       for (let q = t * span; q < t * span + span; q++) {
-        const label = ys[q] as number;
+        const label = ys[q]!;
         if (label === ignore) continue;
         pixel[n] = q;
-        errors[n] = 1 - (xs[q] as number) * (2 * label - 1);
+        errors[n] = 1 - xs[q]! * (2 * label - 1);
         truth[n] = label;
         n++;
       }
@@ -122,24 +122,17 @@ export const lovaszHingeLoss = defineLoss({
       sum += l;
       if (out !== null) out[t] = l;
       if (gx === null) continue;
-      const Gt = none && grad.gamma !== null ? (grad.gamma[t] as number) : G;
+      const Gt = none && grad.gamma !== null ? grad.gamma[t]! : G;
       for (let r = 0; r < n; r++) {
-        const k = order[r] as number;
-        const e = errors[k] as number;
+        const k = order[r]!;
+        const e = errors[k]!;
         if (e <= 0) continue;
-        const q = pixel[k] as number;
-        gx[q] = Gt * (weights[r] as number) * -(2 * (ys[q] as number) - 1);
+        const q = pixel[k]!;
+        gx[q] = Gt * weights[r]! * -(2 * ys[q]! - 1);
       }
     }
     const grads: Record<string, FloatArray> = {};
     if (gx !== null) grads.logits = gx;
-    let loss: number | FloatArray = opts.per_image && opts.reduction === 'mean' ? (B === 0 ? 0 : sum / B) : sum;
-    if (out !== null) loss = out;
-    else if (none) {
-      // the whole batch as one image: "none" answers a 0-d tensor
-      loss = alloc(1);
-      loss[0] = sum;
-    }
-    return { loss, grads };
+    return { loss: lovaszLoss(sum, out, B, opts.per_image, opts.reduction, alloc), grads };
   },
 });

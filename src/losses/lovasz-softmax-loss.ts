@@ -20,13 +20,13 @@
 
 import { z } from 'zod';
 import { numel, showShape } from '../numeric/shape.js';
-import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { booleanOption, reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
 import { elementPath } from './element-path.js';
-import { lovaszScratch, lovaszSorted } from './lovasz.js';
+import { lovaszLoss, lovaszScratch, lovaszSorted } from './lovasz.js';
 
 const options = z.object({
   classes: z
@@ -76,11 +76,11 @@ export const lovaszSoftmaxLoss = defineLoss({
   },
   options,
   check: (args, opts): CheckResult<Plan> => {
-    const p = args.probas as FloatTensor;
-    const y = args.labels as IntTensor;
+    const p = args.probas;
+    const y = args.labels;
     const rank = p.shape.length;
     const sigmoid = rank === 3;
-    const C = sigmoid ? 1 : rank > 3 ? (p.shape[1] as number) : 0;
+    const C = sigmoid ? 1 : rank > 3 ? p.shape[1]! : 0;
     if (rank < 3 || C === 0) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -88,7 +88,7 @@ export const lovaszSoftmaxLoss = defineLoss({
         `probas must be (B, C, d1, ...) or (B, H, W), got ${showShape(p.shape)}`,
       );
     }
-    const want = sigmoid ? p.shape : [p.shape[0] as number, ...p.shape.slice(2)];
+    const want = sigmoid ? p.shape : [p.shape[0]!, ...p.shape.slice(2)];
     if (y.shape.length !== want.length || y.shape.some((d, i) => d !== want[i])) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -118,7 +118,7 @@ export const lovaszSoftmaxLoss = defineLoss({
       }
     }
     for (let i = 0; i < y.data.length; i++) {
-      const v = y.data[i] as number;
+      const v = y.data[i]!;
       if ((v < 0 || v >= range) && v !== opts.ignore) {
         return refuse(
           'LOSSD_INVALID_VALUE',
@@ -127,14 +127,14 @@ export const lovaszSoftmaxLoss = defineLoss({
         );
       }
     }
-    const B = p.shape[0] as number;
+    const B = p.shape[0]!;
     const S = numel(want.slice(1));
     const lossShape = opts.reduction === 'none' && opts.per_image ? [B] : [];
     return { ok: true, lossShape, plan: { B, C, S, list } };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const ps = (args.probas as FloatTensor).data;
-    const ys = (args.labels as IntTensor).data;
+    const ps = args.probas.data;
+    const ys = args.labels.data;
     const { B, C, S, list } = plan;
     const ignore = opts.ignore;
     const sets = opts.per_image ? B : 1;
@@ -155,20 +155,20 @@ export const lovaszSoftmaxLoss = defineLoss({
       let n = 0;
       count.fill(0);
       for (let q = t * span; q < t * span + span; q++) {
-        const v = ys[q] as number;
+        const v = ys[q]!;
         if (v === ignore) continue;
         const b = Math.floor(q / S);
         pixel[n] = b * C * S + (q - b * S);
         label[n] = v;
-        count[v] = (count[v] as number) + 1;
+        count[v] = count[v]! + 1;
         n++;
       }
       let counted: number[] = [];
       if (n > 0) {
         if (list !== null) counted = [...list];
-        else for (let c = 0; c < C; c++) if (opts.classes === 'all' || (count[c] as number) > 0) counted.push(c);
+        else for (let c = 0; c < C; c++) if (opts.classes === 'all' || count[c]! > 0) counted.push(c);
       }
-      const Gt = none && grad.gamma !== null ? (grad.gamma[t] as number) : G;
+      const Gt = none && grad.gamma !== null ? grad.gamma[t]! : G;
       let l = 0;
       for (const c of counted) {
         // one channel: the listed class's probability is channel 0
@@ -176,17 +176,17 @@ export const lovaszSoftmaxLoss = defineLoss({
         for (let k = 0; k < n; k++) {
           const fg = label[k] === c ? 1 : 0;
           truth[k] = fg;
-          errors[k] = Math.abs(fg - (ps[(pixel[k] as number) + offset] as number));
+          errors[k] = Math.abs(fg - ps[pixel[k]! + offset]!);
         }
         l += lovaszSorted(scratch, n, false);
         if (gp === null) continue;
         const share = Gt / counted.length;
         for (let r = 0; r < n; r++) {
-          const k = order[r] as number;
-          const at = (pixel[k] as number) + offset;
-          const d = (truth[k] as number) - (ps[at] as number);
+          const k = order[r]!;
+          const at = pixel[k]! + offset;
+          const d = truth[k]! - ps[at]!;
           const sign = d > 0 ? 1 : d < 0 ? -1 : d;
-          gp[at] = (gp[at] as number) + share * (weights[r] as number) * -sign;
+          gp[at] = gp[at]! + share * weights[r]! * -sign;
         }
       }
       if (counted.length > 0) l /= counted.length;
@@ -195,13 +195,6 @@ export const lovaszSoftmaxLoss = defineLoss({
     }
     const grads: Record<string, FloatArray> = {};
     if (gp !== null) grads.probas = gp;
-    let loss: number | FloatArray = opts.per_image && opts.reduction === 'mean' ? (B === 0 ? 0 : sum / B) : sum;
-    if (out !== null) loss = out;
-    else if (none) {
-      // the whole batch as one image: "none" answers a 0-d tensor
-      loss = alloc(1);
-      loss[0] = sum;
-    }
-    return { loss, grads };
+    return { loss: lovaszLoss(sum, out, B, opts.per_image, opts.reduction, alloc), grads };
   },
 });

@@ -10,7 +10,7 @@
 // flattened, row-major pixel order), and NaN sorts first, above +inf, as torch.sort does.
 
 import { type SortScratch, sortDescending, sortScratch } from '../numeric/descending-order.js';
-import type { FloatArray } from '../numeric/tensor.js';
+import type { Alloc, FloatArray, Reduction } from '../numeric/tensor.js';
 
 /**
  * Reusable scratch for one set of up to `capacity` errors: the errors, the ground truth, the
@@ -36,22 +36,44 @@ export function lovaszSorted(s: LovaszScratch, n: number, relu: boolean): number
   const { errors, truth, weights } = s;
   const order = sortDescending(errors, n, s.sort);
   let gts = 0;
-  for (let k = 0; k < n; k++) gts += truth[k] as number;
+  for (let k = 0; k < n; k++) gts += truth[k]!;
   let cumG = 0;
   let cumNotG = 0;
   let previous = 0;
   let loss = 0;
   for (let r = 0; r < n; r++) {
-    const k = order[r] as number;
-    const g = truth[k] as number;
+    const k = order[r]!;
+    const g = truth[k]!;
     cumG += g;
     cumNotG += 1 - g;
     const jaccard = 1 - (gts - cumG) / (gts + cumNotG);
     const w = r === 0 ? jaccard : jaccard - previous;
     previous = jaccard;
     weights[r] = w;
-    const e = errors[k] as number;
+    const e = errors[k]!;
     loss += (relu ? (e > 0 ? e : e <= 0 ? 0 : e) : e) * w;
   }
   return loss;
+}
+
+/**
+ * The loss as answered, from the `sum` over the images' losses: per image, `out` (for "none")
+ * or the sum or mean over the B images (Berman's mean(): 0 for no images); the whole batch as
+ * one image, its loss, a 0-d tensor for "none".
+ */
+export function lovaszLoss(
+  sum: number,
+  out: FloatArray | null,
+  B: number,
+  perImage: boolean,
+  reduction: Reduction,
+  alloc: Alloc,
+): number | FloatArray {
+  if (out !== null) return out;
+  if (reduction === 'none') {
+    const loss = alloc(1);
+    loss[0] = sum;
+    return loss;
+  }
+  return perImage && reduction === 'mean' ? (B === 0 ? 0 : sum / B) : sum;
 }

@@ -14,16 +14,45 @@
 // gradient is then NaN (0 / 0), as autograd gives.
 
 import { z } from 'zod';
-import { reduced, upstream } from '../numeric/reduce.js';
-import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
-import { indexArg, predictionArg } from './args.js';
-import { checkScoreRows } from './score-rows.js';
+import { checkScoreRows, computeScoreRows, scoreRowArgs, scoreRowExample } from './score-rows.js';
 
 const OP = 'multiclass_hinge_loss';
 
 const options = z.object({ reduction: reductionOption() });
+
+function hingeRow(s: FloatArray, o: number, C: number, y: number, gs: FloatArray | null, Gi: number): number {
+  // the maximum of s_j + 1 - [j = y], how many entries reach it, and s·onehot(y)
+  let m = Number.NEGATIVE_INFINITY;
+  let ties = 0;
+  let nan = false;
+  let dot = 0;
+  for (let j = 0; j < C; j++) {
+    const sj = s[o + j]!;
+    const hot = j === y ? 1 : 0;
+    const v = sj + 1 - hot;
+    if (v > m) {
+      m = v;
+      ties = 1;
+    } else if (v === m) ties++;
+    else if (Number.isNaN(v)) nan = true;
+    dot += sj * hot;
+  }
+  if (nan) {
+    m = Number.NaN;
+    ties = 0;
+  }
+  if (gs !== null) {
+    const share = Gi / ties;
+    for (let j = 0; j < C; j++) {
+      const hot = j === y ? 1 : 0;
+      gs[o + j] = share * (s[o + j]! + 1 - hot === m ? 1 : 0) - hot * Gi;
+    }
+  }
+  return m - dot;
+}
 
 export const multiclassHingeLoss = defineLoss({
   name: OP,
@@ -33,66 +62,9 @@ export const multiclassHingeLoss = defineLoss({
   latex:
     '\\ell = \\max_j \\bigl(s_j + 1 - [j = y]\\bigr) - s_y = \\max\\bigl(0,\\, 1 + \\max_{j \\ne y} s_j - s_y\\bigr)',
   reference: 'optax.losses.multiclass_hinge_loss (optax 0.2.9; Crammer & Singer 2001)',
-  args: [
-    predictionArg('scores', 'Scores (..., C), C >= 1, classes on the last axis.'),
-    indexArg('labels', 'Class index of each row in [0, C), shaped like scores without its last axis.'),
-  ],
+  args: scoreRowArgs,
   options,
-  example: {
-    scores: [
-      [2.0, 0.5, -1.0],
-      [0.1, 0.2, 0.3],
-    ],
-    labels: [0, 1],
-  },
+  example: scoreRowExample,
   check: (args, opts) => checkScoreRows(OP, args, opts.reduction),
-  compute: (args, opts, plan, grad, alloc) => {
-    const s = (args.scores as FloatTensor).data;
-    const labels = (args.labels as IntTensor).data;
-    const { rows, C } = plan;
-    const none = opts.reduction === 'none';
-    const out = none ? alloc(rows) : null;
-    const gs = grad.wrt.includes('scores') ? alloc(rows * C) : null;
-    const G = upstream(opts.reduction, grad.g, rows);
-
-    let total = 0;
-    for (let i = 0; i < rows; i++) {
-      const o = i * C;
-      const y = labels[i] as number;
-      // the maximum of s_j + 1 - [j = y], how many entries reach it, and s·onehot(y)
-      let m = Number.NEGATIVE_INFINITY;
-      let ties = 0;
-      let nan = false;
-      let dot = 0;
-      for (let j = 0; j < C; j++) {
-        const sj = s[o + j] as number;
-        const hot = j === y ? 1 : 0;
-        const v = sj + 1 - hot;
-        if (v > m) {
-          m = v;
-          ties = 1;
-        } else if (v === m) ties++;
-        else if (Number.isNaN(v)) nan = true;
-        dot += sj * hot;
-      }
-      if (nan) {
-        m = Number.NaN;
-        ties = 0;
-      }
-      const l = m - dot;
-      total += l;
-      if (out !== null) out[i] = l;
-      if (gs === null) continue;
-
-      const Gi = none ? (grad.gamma === null ? 1 : (grad.gamma[i] as number)) : G;
-      const share = Gi / ties;
-      for (let j = 0; j < C; j++) {
-        const hot = j === y ? 1 : 0;
-        gs[o + j] = share * ((s[o + j] as number) + 1 - hot === m ? 1 : 0) - hot * Gi;
-      }
-    }
-    const grads: Record<string, FloatArray> = {};
-    if (gs !== null) grads.scores = gs;
-    return { loss: out ?? reduced(opts.reduction, total, rows), grads };
-  },
+  compute: (args, opts, plan, grad, alloc) => computeScoreRows(args, opts.reduction, plan, grad, alloc, hingeRow),
 });

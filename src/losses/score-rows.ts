@@ -2,11 +2,30 @@
 // sparsemax_loss): scores (..., C) with C >= 1 on the last axis, and one integer label per
 // row, shaped like the scores without their class axis. optax would one-hot an out-of-range
 // label to a zero row silently; lossd refuses it at the label's own JSON Pointer.
+// Each loss supplies only its row: the loss of one row and, when asked, its gradient.
 
+import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
-import type { FloatTensor, IntTensor } from '../numeric/tensor.js';
-import type { Args, CheckResult } from '../registry/types.js';
+import type { Alloc, FloatArray, Reduction } from '../numeric/tensor.js';
+import type { ArgsOf, CheckResult, GradRequest, KernelResult } from '../registry/types.js';
+import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
+import { elementPath } from './element-path.js';
+
+export const scoreRowArgs = [
+  predictionArg('scores', 'Scores (..., C), C >= 1, classes on the last axis.'),
+  indexArg('labels', 'Class index of each row in [0, C), shaped like scores without its last axis.'),
+] as const;
+
+export type ScoreRowArgs = ArgsOf<typeof scoreRowArgs>;
+
+export const scoreRowExample = {
+  scores: [
+    [2.0, 0.5, -1.0],
+    [0.1, 0.2, 0.3],
+  ],
+  labels: [0, 1],
+};
 
 export interface RowPlan {
   /** Rows: the product of the leading dimensions (0 for an empty batch). */
@@ -15,25 +34,13 @@ export interface RowPlan {
   readonly C: number;
 }
 
-/** JSON Pointer of element `flat` of a tensor of `shape`, as the nested form writes it. */
-export function elementPath(name: string, shape: readonly number[], flat: number): string {
-  const idx = new Array<number>(shape.length);
-  let rest = flat;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    const n = shape[d] as number;
-    idx[d] = rest % n;
-    rest = Math.floor(rest / n);
-  }
-  return idx.length === 0 ? `/${name}` : `/${name}/${idx.join('/')}`;
-}
-
 /** The meta step of a scores/labels loss: shapes, then each label in [0, C). */
-export function checkScoreRows(op: string, args: Args, reduction: string): CheckResult<RowPlan> {
-  const scores = args.scores as FloatTensor;
-  const labels = args.labels as IntTensor;
+export function checkScoreRows(op: string, args: ScoreRowArgs, reduction: string): CheckResult<RowPlan> {
+  const scores = args.scores;
+  const labels = args.labels;
   const r = scores.shape.length;
   if (r === 0) return refuse('LOSSD_SHAPE_MISMATCH', '/scores', `${op}: scores must be (..., C), got a 0-d tensor`);
-  const C = scores.shape[r - 1] as number;
+  const C = scores.shape[r - 1]!;
   if (C === 0) {
     return refuse('LOSSD_SHAPE_MISMATCH', '/scores', `${op}: scores ${showShape(scores.shape)} has no classes (C = 0)`);
   }
@@ -48,7 +55,7 @@ export function checkScoreRows(op: string, args: Args, reduction: string): Check
   }
   const rows = labels.data.length;
   for (let i = 0; i < rows; i++) {
-    const y = labels.data[i] as number;
+    const y = labels.data[i]!;
     if (y < 0 || y >= C) {
       return refuse(
         'LOSSD_INVALID_VALUE',
@@ -58,4 +65,38 @@ export function checkScoreRows(op: string, args: Args, reduction: string): Check
     }
   }
   return { ok: true, lossShape: reduction === 'none' ? lead : [], plan: { rows, C } };
+}
+
+/**
+ * One row's loss, the `C` scores at `s[o..o + C)` with label `y`; when `gs` is not null, also
+ * writes the row's gradient, scaled by its upstream `Gi`, into `gs[o..o + C)`.
+ */
+export type RowLoss = (s: FloatArray, o: number, C: number, y: number, gs: FloatArray | null, Gi: number) => number;
+
+/** Runs `row` over every row and reduces: the loss and the gradient wrt the scores. */
+export function computeScoreRows(
+  args: ScoreRowArgs,
+  reduction: Reduction,
+  plan: RowPlan,
+  grad: GradRequest,
+  alloc: Alloc,
+  row: RowLoss,
+): KernelResult {
+  const s = args.scores.data;
+  const labels = args.labels.data;
+  const { rows, C } = plan;
+  const none = reduction === 'none';
+  const out = none ? alloc(rows) : null;
+  const gs = grad.wrt.includes('scores') ? alloc(rows * C) : null;
+  const G = upstream(reduction, grad.g, rows);
+  let total = 0;
+  for (let i = 0; i < rows; i++) {
+    const Gi = none ? (grad.gamma === null ? 1 : grad.gamma[i]!) : G;
+    const l = row(s, i * C, C, labels[i]!, gs, Gi);
+    total += l;
+    if (out !== null) out[i] = l;
+  }
+  const grads: Record<string, FloatArray> = {};
+  if (gs !== null) grads.scores = gs;
+  return { loss: out ?? reduced(reduction, total, rows), grads };
 }

@@ -32,7 +32,7 @@ import { reductionOption } from '../registry/options.js';
 import { type ArgSpec, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg } from './args.js';
 import { refuse } from './check.js';
-import { elementPath } from './score-rows.js';
+import { elementPath } from './element-path.js';
 
 const OP = 'sinkhorn_loss';
 
@@ -65,14 +65,14 @@ const STEPS_PER_CELL = 6;
 /** Per stored logsumexp value: bounds the memory kept for the backward pass. */
 const STEPS_PER_STORED = 16;
 
-function marginalArg(name: string, description: string): ArgSpec {
+function marginalArg<N extends string>(name: N, description: string): ArgSpec<N, 'float', false> {
   return { name, kind: 'float', required: false, differentiable: true, gradByDefault: false, description };
 }
 
 /** The first negative or non-finite weight of `t`, as a refusal. */
 function badWeight(name: string, t: FloatTensor) {
   for (let i = 0; i < t.data.length; i++) {
-    const w = t.data[i] as number;
+    const w = t.data[i]!;
     if (!(w >= 0 && w < Number.POSITIVE_INFINITY)) {
       return refuse(
         'LOSSD_INVALID_VALUE',
@@ -101,22 +101,21 @@ function logSumExpCols(
 ): void {
   acc.fill(Number.NEGATIVE_INFINITY);
   for (let i = 0; i < n; i++) {
-    const ui = u[i] as number;
+    const ui = u[i]!;
     const row = i * m;
     for (let j = 0; j < m; j++) {
-      const x = (Mr[row + j] as number) + ui;
-      if (x > (acc[j] as number)) acc[j] = x;
+      const x = Mr[row + j]! + ui;
+      if (x > acc[j]!) acc[j] = x;
     }
   }
-  for (let j = 0; j < m; j++) out[o + j] = shiftOf(acc[j] as number);
+  for (let j = 0; j < m; j++) out[o + j] = shiftOf(acc[j]!);
   acc.fill(0);
   for (let i = 0; i < n; i++) {
-    const ui = u[i] as number;
+    const ui = u[i]!;
     const row = i * m;
-    for (let j = 0; j < m; j++)
-      acc[j] = (acc[j] as number) + exp((Mr[row + j] as number) + ui - (out[o + j] as number));
+    for (let j = 0; j < m; j++) acc[j] = acc[j]! + exp(Mr[row + j]! + ui - out[o + j]!);
   }
-  for (let j = 0; j < m; j++) out[o + j] = Math.log(acc[j] as number) + (out[o + j] as number);
+  for (let j = 0; j < m; j++) out[o + j] = Math.log(acc[j]!) + out[o + j]!;
 }
 
 /** lse_j(Mr[i, :] + v) of row i. */
@@ -124,12 +123,12 @@ function logSumExpRow(Mr: Float64Array, i: number, v: Float64Array, m: number): 
   const row = i * m;
   let mx = Number.NEGATIVE_INFINITY;
   for (let j = 0; j < m; j++) {
-    const x = (Mr[row + j] as number) + (v[j] as number);
+    const x = Mr[row + j]! + v[j]!;
     if (x > mx) mx = x;
   }
   mx = shiftOf(mx);
   let s = 0;
-  for (let j = 0; j < m; j++) s += exp((Mr[row + j] as number) + (v[j] as number) - mx);
+  for (let j = 0; j < m; j++) s += exp(Mr[row + j]! + v[j]! - mx);
   return Math.log(s) + mx;
 }
 
@@ -155,13 +154,13 @@ interface Problem {
 function loadU(p: Problem, t: number): void {
   const { n, la, lseRow, u } = p;
   if (t === 0) u.fill(0);
-  else for (let i = 0; i < n; i++) u[i] = (la[i] as number) - (lseRow[(t - 1) * n + i] as number);
+  else for (let i = 0; i < n; i++) u[i] = la[i]! - lseRow[(t - 1) * n + i]!;
 }
 
 /** v^t (t >= 1), into p.v. */
 function loadV(p: Problem, t: number): void {
   const { m, lb, lseCol, v } = p;
-  for (let j = 0; j < m; j++) v[j] = (lb[j] as number) - (lseCol[(t - 1) * m + j] as number);
+  for (let j = 0; j < m; j++) v[j] = lb[j]! - lseCol[(t - 1) * m + j]!;
 }
 
 /** The iterations; leaves u^N, v^N in p.u, p.v. */
@@ -205,9 +204,9 @@ export const sinkhornLoss = defineLoss({
     numItermax: 20,
   },
   check: (args, opts): CheckResult<Plan> => {
-    const M = args.M as FloatTensor;
-    const a = args.a as FloatTensor | undefined;
-    const b = args.b as FloatTensor | undefined;
+    const M = args.M;
+    const a = args.a;
+    const b = args.b;
     if (M.shape.length !== 2 || M.data.length === 0) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -215,8 +214,8 @@ export const sinkhornLoss = defineLoss({
         `${OP}: M must be a non-empty (n, m) cost matrix, got ${showShape(M.shape)}`,
       );
     }
-    const n = M.shape[0] as number;
-    const m = M.shape[1] as number;
+    const n = M.shape[0]!;
+    const m = M.shape[1]!;
     if (a !== undefined && (a.shape.length !== 1 || a.shape[0] !== n)) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -234,7 +233,7 @@ export const sinkhornLoss = defineLoss({
     const bad = (a === undefined ? null : badWeight('a', a)) ?? (b === undefined ? null : badWeight('b', b));
     if (bad !== null) return bad;
     const multi = b !== undefined && b.shape.length === 2;
-    const k = multi ? (b.shape[1] as number) : 1;
+    const k = multi ? b.shape[1]! : 1;
     return { ok: true, lossShape: opts.reduction === 'none' && multi ? [k] : [], plan: { n, m, k } };
   },
   work: (_args, opts, { n, m, k }) => ({
@@ -242,9 +241,9 @@ export const sinkhornLoss = defineLoss({
     path: '/numItermax',
   }),
   compute: (args, opts, plan, grad, alloc) => {
-    const Md = (args.M as FloatTensor).data;
-    const a = args.a as FloatTensor | undefined;
-    const b = args.b as FloatTensor | undefined;
+    const Md = args.M.data;
+    const a = args.a;
+    const b = args.b;
     const { n, m, k } = plan;
     const { reg, numItermax: iters } = opts;
     const none = opts.reduction === 'none';
@@ -256,9 +255,9 @@ export const sinkhornLoss = defineLoss({
     const G = upstream(opts.reduction, grad.g, k);
 
     const Mr = new Float64Array(n * m);
-    for (let q = 0; q < n * m; q++) Mr[q] = -(Md[q] as number) / reg;
+    for (let q = 0; q < n * m; q++) Mr[q] = -Md[q]! / reg;
     const la = new Float64Array(n);
-    for (let i = 0; i < n; i++) la[i] = Math.log(a === undefined ? 1 / n : (a.data[i] as number));
+    for (let i = 0; i < n; i++) la[i] = Math.log(a === undefined ? 1 / n : a.data[i]!);
     const p: Problem = {
       n,
       m,
@@ -282,14 +281,14 @@ export const sinkhornLoss = defineLoss({
 
     let total = 0;
     for (let c = 0; c < k; c++) {
-      for (let j = 0; j < m; j++) p.lb[j] = Math.log(b === undefined ? 1 / m : (b.data[j * k + c] as number));
+      for (let j = 0; j < m; j++) p.lb[j] = Math.log(b === undefined ? 1 / m : b.data[j * k + c]!);
       iterate(p);
       const { u, v } = p;
       let l = 0;
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < m; j++) {
           const q = i * m + j;
-          l += (Md[q] as number) * Math.exp((Mr[q] as number) + (u[i] as number) + (v[j] as number));
+          l += Md[q]! * Math.exp(Mr[q]! + u[i]! + v[j]!);
         }
       }
       total += l;
@@ -297,47 +296,46 @@ export const sinkhornLoss = defineLoss({
       if (gMr === null) continue;
 
       // the plan: X̄ = G M ⊙ T into ū, v̄, M̄r; G T into M̄
-      const Gc = none ? (grad.gamma === null ? 1 : (grad.gamma[c] as number)) : G;
+      const Gc = none ? (grad.gamma === null ? 1 : grad.gamma[c]!) : G;
       ubar.fill(0);
       vbar.fill(0);
       glb.fill(0);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < m; j++) {
           const q = i * m + j;
-          const T = Math.exp((Mr[q] as number) + (u[i] as number) + (v[j] as number));
-          const xbar = Gc * (Md[q] as number) * T;
-          if (gM !== null) gM[q] = (gM[q] as number) + Gc * T;
-          gMr[q] = (gMr[q] as number) + xbar;
-          ubar[i] = (ubar[i] as number) + xbar;
-          vbar[j] = (vbar[j] as number) + xbar;
+          const T = Math.exp(Mr[q]! + u[i]! + v[j]!);
+          const xbar = Gc * Md[q]! * T;
+          if (gM !== null) gM[q] = gM[q]! + Gc * T;
+          gMr[q] = gMr[q]! + xbar;
+          ubar[i] = ubar[i]! + xbar;
+          vbar[j] = vbar[j]! + xbar;
         }
       }
       for (let t = iters; t >= 1; t--) {
         // u^t = log a - lse_j(Mr + v^t)
         loadV(p, t);
         for (let i = 0; i < n; i++) {
-          const ub = ubar[i] as number;
-          if (gla !== null) gla[i] = (gla[i] as number) + ub;
-          const lse = p.lseRow[(t - 1) * n + i] as number;
+          const ub = ubar[i]!;
+          if (gla !== null) gla[i] = gla[i]! + ub;
+          const lse = p.lseRow[(t - 1) * n + i]!;
           for (let j = 0; j < m; j++) {
             const q = i * m + j;
-            const g = -ub * exp((Mr[q] as number) + (v[j] as number) - lse);
-            gMr[q] = (gMr[q] as number) + g;
-            vbar[j] = (vbar[j] as number) + g;
+            const g = -ub * exp(Mr[q]! + v[j]! - lse);
+            gMr[q] = gMr[q]! + g;
+            vbar[j] = vbar[j]! + g;
           }
         }
         // v^t = log b - lse_i(Mr + u^(t-1))
         loadU(p, t - 1);
         ubar.fill(0);
-        for (let j = 0; j < m; j++) glb[j] = (glb[j] as number) + (vbar[j] as number);
+        for (let j = 0; j < m; j++) glb[j] = glb[j]! + vbar[j]!;
         const lseC = (t - 1) * m;
         for (let i = 0; i < n; i++) {
           let ub = 0;
           for (let j = 0; j < m; j++) {
             const q = i * m + j;
-            const g =
-              -(vbar[j] as number) * Math.exp((Mr[q] as number) + (u[i] as number) - (p.lseCol[lseC + j] as number));
-            gMr[q] = (gMr[q] as number) + g;
+            const g = -vbar[j]! * Math.exp(Mr[q]! + u[i]! - p.lseCol[lseC + j]!);
+            gMr[q] = gMr[q]! + g;
             ub += g;
           }
           ubar[i] = ub;
@@ -346,8 +344,8 @@ export const sinkhornLoss = defineLoss({
       }
       if (gb !== null) {
         for (let j = 0; j < m; j++) {
-          const bj = b === undefined ? 1 / m : (b.data[j * k + c] as number);
-          gb[j * k + c] = (glb[j] as number) / bj;
+          const bj = b === undefined ? 1 / m : b.data[j * k + c]!;
+          gb[j * k + c] = glb[j]! / bj;
         }
       }
     }
@@ -355,12 +353,12 @@ export const sinkhornLoss = defineLoss({
     const grads: Record<string, FloatArray> = {};
     if (gM !== null && gMr !== null) {
       const g = alloc(n * m);
-      for (let q = 0; q < n * m; q++) g[q] = (gM[q] as number) + -((gMr[q] as number) / reg);
+      for (let q = 0; q < n * m; q++) g[q] = gM[q]! + -(gMr[q]! / reg);
       grads.M = g;
     }
     if (gla !== null && a !== undefined) {
       const g = alloc(n);
-      for (let i = 0; i < n; i++) g[i] = (gla[i] as number) / (a.data[i] as number);
+      for (let i = 0; i < n; i++) g[i] = gla[i]! / a.data[i]!;
       grads.a = g;
     }
     if (gb !== null) grads.b = gb;

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { exp } from '../numeric/exp.js';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { showShape } from '../numeric/shape.js';
-import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
@@ -63,7 +63,7 @@ function max3(a: number, b: number, c: number): number {
 function sqdist(x: FloatArray, xo: number, y: FloatArray, yo: number, d: number): number {
   let s = 0;
   for (let k = 0; k < d; k++) {
-    const t = (x[xo + k] as number) - (y[yo + k] as number);
+    const t = x[xo + k]! - y[yo + k]!;
     s += t * t;
   }
   return s;
@@ -71,9 +71,9 @@ function sqdist(x: FloatArray, xo: number, y: FloatArray, yo: number, d: number)
 
 /** (n, d) of a sequence of rank 1..3: (n,) is (n, 1), (B, n, d) has batch B. */
 function layout(shape: readonly number[]): { B: number; n: number; d: number } {
-  if (shape.length === 1) return { B: 1, n: shape[0] as number, d: 1 };
-  if (shape.length === 2) return { B: 1, n: shape[0] as number, d: shape[1] as number };
-  return { B: shape[0] as number, n: shape[1] as number, d: shape[2] as number };
+  if (shape.length === 1) return { B: 1, n: shape[0]!, d: 1 };
+  if (shape.length === 2) return { B: 1, n: shape[0]!, d: shape[1]! };
+  return { B: shape[0]!, n: shape[1]!, d: shape[2]! };
 }
 
 /** One pair of series (at offsets xb, yb) and the table R of its recursion. */
@@ -100,15 +100,15 @@ function forward(p: Pair): number {
     const row = i * W;
     R[row] = INF;
     for (let j = 1; j <= m; j++) {
-      const a1 = (R[row - W + j] as number) / -gamma;
-      const a2 = (R[row - W + j - 1] as number) / -gamma;
-      const a3 = (R[row + j - 1] as number) / -gamma;
+      const a1 = R[row - W + j]! / -gamma;
+      const a2 = R[row - W + j - 1]! / -gamma;
+      const a3 = R[row + j - 1]! / -gamma;
       const mx = max3(a1, a2, a3);
       const s = exp(a1 - mx) + exp(a2 - mx) + exp(a3 - mx);
       R[row + j] = sqdist(x, xb + (i - 1) * d, y, yb + (j - 1) * d, d) + -gamma * (Math.log(s) + mx);
     }
   }
-  return R[n * W + m] as number;
+  return R[n * W + m]!;
 }
 
 /**
@@ -132,24 +132,24 @@ function backward(
     const row = i * W;
     const xo = xb + (i - 1) * d;
     for (let j = m; j >= 1; j--) {
-      const e = cur[j] as number;
+      const e = cur[j]!;
       const yo = yb + (j - 1) * d;
       for (let k = 0; k < d; k++) {
-        const t = 2 * e * ((x[xo + k] as number) - (y[yo + k] as number));
-        if (gx !== null) gx[xo + k] = (gx[xo + k] as number) + t;
-        if (gy !== null) gy[yo + k] = (gy[yo + k] as number) - t;
+        const t = 2 * e * (x[xo + k]! - y[yo + k]!);
+        if (gx !== null) gx[xo + k] = gx[xo + k]! + t;
+        if (gy !== null) gy[yo + k] = gy[yo + k]! - t;
       }
-      const a1 = (R[row - W + j] as number) / -gamma;
-      const a2 = (R[row - W + j - 1] as number) / -gamma;
-      const a3 = (R[row + j - 1] as number) / -gamma;
+      const a1 = R[row - W + j]! / -gamma;
+      const a2 = R[row - W + j - 1]! / -gamma;
+      const a3 = R[row + j - 1]! / -gamma;
       const mx = max3(a1, a2, a3);
       const e1 = exp(a1 - mx);
       const e2 = exp(a2 - mx);
       const e3 = exp(a3 - mx);
       const s = e1 + e2 + e3;
-      prev[j] = (prev[j] as number) + (e * e1) / s;
-      prev[j - 1] = (prev[j - 1] as number) + (e * e2) / s;
-      cur[j - 1] = (cur[j - 1] as number) + (e * e3) / s;
+      prev[j] = prev[j]! + (e * e1) / s;
+      prev[j - 1] = prev[j - 1]! + (e * e2) / s;
+      cur[j - 1] = cur[j - 1]! + (e * e3) / s;
     }
     const t = cur;
     cur = prev;
@@ -184,8 +184,8 @@ export const softDtw = defineLoss({
     ],
   },
   check: (args, opts): CheckResult<Plan> => {
-    const x = args.x as FloatTensor;
-    const y = args.y as FloatTensor;
+    const x = args.x;
+    const y = args.y;
     if (x.shape.length < 1 || x.shape.length > 3) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -224,8 +224,8 @@ export const softDtw = defineLoss({
     path: n >= m ? '/x' : '/y',
   }),
   compute: (args, opts, plan, grad, alloc) => {
-    const x = (args.x as FloatTensor).data;
-    const y = (args.y as FloatTensor).data;
+    const x = args.x.data;
+    const y = args.y.data;
     const { B, n, m, d } = plan;
     const none = opts.reduction === 'none';
     const out = none ? alloc(B) : null;
@@ -242,7 +242,7 @@ export const softDtw = defineLoss({
       const l = forward(pair);
       total += l;
       if (out !== null) out[b] = l;
-      if (rows !== null) backward(pair, none ? (grad.gamma === null ? 1 : (grad.gamma[b] as number)) : G, gx, gy, rows);
+      if (rows !== null) backward(pair, none ? (grad.gamma === null ? 1 : grad.gamma[b]!) : G, gx, gy, rows);
     }
     const grads: Record<string, FloatArray> = {};
     if (gx !== null) grads.x = gx;

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { showShape } from '../numeric/shape.js';
 import { rowMax, shiftedExp } from '../numeric/stable.js';
-import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg } from './args.js';
@@ -84,10 +84,10 @@ export const softmaxFocalLoss = defineLoss({
   },
   options,
   check: (args, opts): CheckResult<Plan> => {
-    const z = args.y_pred as FloatTensor;
-    const y = args.y_true as FloatTensor;
+    const z = args.y_pred;
+    const y = args.y_true;
     const rank = z.shape.length;
-    const C = rank > 0 ? (z.shape[rank - 1] as number) : 0;
+    const C = rank > 0 ? z.shape[rank - 1]! : 0;
     if (C < 1) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -109,7 +109,7 @@ export const softmaxFocalLoss = defineLoss({
     }
     const classes = new Int32Array(M);
     for (let i = 0; i < M; i++) {
-      const v = y.data[i] as number;
+      const v = y.data[i]!;
       if (!Number.isInteger(v)) {
         return refuse('LOSSD_INVALID_VALUE', elementPath('y_true', y.shape, i), `y_true holds integers; got ${v}`);
       }
@@ -121,8 +121,8 @@ export const softmaxFocalLoss = defineLoss({
     return { ok: true, lossShape, notDifferentiable: { y_true: INDICES_NOT_DIFFERENTIABLE }, plan: { M, C, classes } };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const zs = (args.y_pred as FloatTensor).data;
-    const ys = (args.y_true as FloatTensor).data;
+    const zs = args.y_pred.data;
+    const ys = args.y_true.data;
     const { M, C, classes } = plan;
     const { alpha, gamma } = opts;
     const ls = opts.label_smoothing;
@@ -149,16 +149,16 @@ export const softmaxFocalLoss = defineLoss({
       const se = shiftedExp(zs, base, 1, C, rowMax(zs, base, 1, C), p);
       let sp = 0;
       for (let c = 0; c < C; c++) {
-        const v = (p[c] as number) / se;
+        const v = p[c]! / se;
         p[c] = v;
         sp += v;
       }
       let l = 0;
       for (let c = 0; c < C; c++) {
-        const raw = (p[c] as number) / sp;
+        const raw = p[c]! / sp;
         const oc = raw < lo ? lo : raw > hi ? hi : raw;
         o[c] = oc;
-        let y = classes === null ? (ys[base + c] as number) : c === classes[i] ? 1 : 0;
+        let y = classes === null ? ys[base + c]! : c === classes[i] ? 1 : 0;
         if (ls > 0) y = y * (1 - ls) + ls / C;
         t[c] = y;
         const m = (1 - oc) ** gamma;
@@ -171,32 +171,32 @@ export const softmaxFocalLoss = defineLoss({
       if (out !== null) out[i] = l;
       if (gz === null && gy === null) continue;
 
-      const Gi = Gamma === null ? G : (Gamma[i] as number);
+      const Gi = Gamma === null ? G : Gamma[i]!;
       // ∂L/∂o_c through the focal product, masked by the clip; Σ_c of it times p_c for p / Σp
       let ap = 0;
       for (let c = 0; c < C; c++) {
-        const oc = o[c] as number;
-        const y = t[c] as number;
-        const m = mod[c] as number;
-        const lg = logO[c] as number;
+        const oc = o[c]!;
+        const y = t[c]!;
+        const m = mod[c]!;
+        const lg = logO[c]!;
         const gCce = Gi * (m * alpha);
         if (gy !== null) gy[base + c] = gCce * -lg * (ls > 0 ? 1 - ls : 1);
         // (1 - o)^(gamma - 1) = mod / (1 - o): o <= 1 - 1e-7 after the clip
         const dMod = gamma === 0 ? 0 : Gi * (-y * lg) * alpha * (gamma * (m / (1 - oc))) * -1;
-        const raw = (p[c] as number) / sp;
+        const raw = p[c]! / sp;
         const ac = raw >= lo && raw <= hi ? (gCce * -y) / oc + dMod : 0;
         a[c] = ac;
-        ap += ac * (p[c] as number);
+        ap += ac * p[c]!;
       }
       if (gz === null) continue;
       // o = p / Σp: ∂p_j = a_j / Σp - Σ_c a_c p_c / Σp²; then the softmax backward
       let dpp = 0;
       for (let c = 0; c < C; c++) {
-        const dp = (a[c] as number) / sp - ap / (sp * sp);
+        const dp = a[c]! / sp - ap / (sp * sp);
         a[c] = dp;
-        dpp += dp * (p[c] as number);
+        dpp += dp * p[c]!;
       }
-      for (let c = 0; c < C; c++) gz[base + c] = (p[c] as number) * ((a[c] as number) - dpp);
+      for (let c = 0; c < C; c++) gz[base + c] = p[c]! * (a[c]! - dpp);
     }
     const grads: Record<string, FloatArray> = {};
     if (gz !== null) grads.y_pred = gz;

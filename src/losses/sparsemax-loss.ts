@@ -16,12 +16,10 @@
 // An entry exactly at the threshold has p = 0: outside the support, gradient 0 (or -1 at y).
 
 import { z } from 'zod';
-import { reduced, upstream } from '../numeric/reduce.js';
-import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { defineLoss } from '../registry/types.js';
-import { indexArg, predictionArg } from './args.js';
-import { checkScoreRows } from './score-rows.js';
+import { checkScoreRows, computeScoreRows, scoreRowArgs, scoreRowExample } from './score-rows.js';
 
 const OP = 'sparsemax_loss';
 
@@ -33,10 +31,10 @@ const SMALL_ROW = 32;
 /** Increasing order of u[0..C), as the typed array's sort leaves it for finite values. */
 function insertionSort(u: Float64Array, C: number): void {
   for (let i = 1; i < C; i++) {
-    const v = u[i] as number;
+    const v = u[i]!;
     let j = i - 1;
-    while (j >= 0 && (u[j] as number) > v) {
-      u[j + 1] = u[j] as number;
+    while (j >= 0 && u[j]! > v) {
+      u[j + 1] = u[j]!;
       j--;
     }
     u[j + 1] = v;
@@ -48,22 +46,22 @@ function insertionSort(u: Float64Array, C: number): void {
  * typed array's own numeric sort (increasing) is read from its end: u_i = sorted[C - i].
  */
 export function projectSimplex(s: FloatArray, o: number, C: number, u: Float64Array, p: Float64Array): void {
-  for (let j = 0; j < C; j++) u[j] = s[o + j] as number;
+  for (let j = 0; j < C; j++) u[j] = s[o + j]!;
   if (C <= SMALL_ROW) insertionSort(u, C);
   else u.sort();
   // p holds cumsum(u) until the projection overwrites it
   let cum = 0;
   let k = 0;
   for (let i = 1; i <= C; i++) {
-    const ui = u[C - i] as number;
+    const ui = u[C - i]!;
     cum += ui;
     p[i - 1] = cum;
     if (1 / i + (ui - cum / i) > 0) k++;
   }
   // k = 0 only when no entry passes (a NaN row): optax then reads cumsum_u[-1] and divides by 0
-  const cumK = p[k === 0 ? C - 1 : k - 1] as number;
+  const cumK = p[k === 0 ? C - 1 : k - 1]!;
   for (let j = 0; j < C; j++) {
-    const v = 1 / k + ((s[o + j] as number) - cumK / k);
+    const v = 1 / k + (s[o + j]! - cumK / k);
     p[j] = v > 0 ? v : Number.isNaN(v) ? v : 0;
   }
 }
@@ -76,53 +74,26 @@ export const sparsemaxLoss = defineLoss({
   latex:
     '\\ell = \\sum_j p_j [p_j \\ne 0] (z_j - z_y) + \\tfrac12\\bigl(1 - \\lVert p \\rVert^2\\bigr),\\quad p = \\operatorname{sparsemax}(z) = \\arg\\min_{q \\in \\Delta} \\lVert q - z \\rVert^2',
   reference: 'optax.losses.multiclass_sparsemax_loss (optax 0.2.9; Martins & Astudillo 2016, arXiv:1602.02068)',
-  args: [
-    predictionArg('scores', 'Scores (..., C), C >= 1, classes on the last axis.'),
-    indexArg('labels', 'Class index of each row in [0, C), shaped like scores without its last axis.'),
-  ],
+  args: scoreRowArgs,
   options,
-  example: {
-    scores: [
-      [2.0, 0.5, -1.0],
-      [0.1, 0.2, 0.3],
-    ],
-    labels: [0, 1],
-  },
+  example: scoreRowExample,
   check: (args, opts) => checkScoreRows(OP, args, opts.reduction),
   compute: (args, opts, plan, grad, alloc) => {
-    const s = (args.scores as FloatTensor).data;
-    const labels = (args.labels as IntTensor).data;
-    const { rows, C } = plan;
-    const none = opts.reduction === 'none';
-    const out = none ? alloc(rows) : null;
-    const gs = grad.wrt.includes('scores') ? alloc(rows * C) : null;
-    const G = upstream(opts.reduction, grad.g, rows);
-    const u = new Float64Array(C);
-    const p = new Float64Array(C);
-
-    let total = 0;
-    for (let i = 0; i < rows; i++) {
-      const o = i * C;
-      const y = labels[i] as number;
+    const u = new Float64Array(plan.C);
+    const p = new Float64Array(plan.C);
+    return computeScoreRows(args, opts.reduction, plan, grad, alloc, (s, o, C, y, gs, Gi) => {
       projectSimplex(s, o, C, u, p);
-      const sy = s[o + y] as number;
+      const sy = s[o + y]!;
       let lin = 0;
       let sq = 0;
       for (let j = 0; j < C; j++) {
-        const pj = p[j] as number;
-        const zj = j === y ? 0 : (s[o + j] as number) - sy;
+        const pj = p[j]!;
+        const zj = j === y ? 0 : s[o + j]! - sy;
         lin += pj * (pj !== 0 ? zj : 0);
         sq += pj * pj;
       }
-      const l = lin + 0.5 * (1 - sq);
-      total += l;
-      if (out !== null) out[i] = l;
-      if (gs === null) continue;
-      const Gi = none ? (grad.gamma === null ? 1 : (grad.gamma[i] as number)) : G;
-      for (let j = 0; j < C; j++) gs[o + j] = Gi * ((p[j] as number) - (j === y ? 1 : 0));
-    }
-    const grads: Record<string, FloatArray> = {};
-    if (gs !== null) grads.scores = gs;
-    return { loss: out ?? reduced(opts.reduction, total, rows), grads };
+      if (gs !== null) for (let j = 0; j < C; j++) gs[o + j] = Gi * (p[j]! - (j === y ? 1 : 0));
+      return lin + 0.5 * (1 - sq);
+    });
   },
 });

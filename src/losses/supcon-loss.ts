@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { reduced, upstream } from '../numeric/reduce.js';
 import { numel, showShape } from '../numeric/shape.js';
 import { rowMax } from '../numeric/stable.js';
-import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { reductionOption } from '../registry/options.js';
 import { type ArgSpec, type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg } from './args.js';
@@ -66,7 +66,7 @@ const STEPS_PER_PAIR = 4;
 /** SupContrast's threshold below which an anchor's positive count is replaced by 1. */
 const FEW_POSITIVES = 1e-6;
 
-const labelsArg: ArgSpec = {
+const labelsArg: ArgSpec<'labels', 'int', false> = {
   name: 'labels',
   kind: 'int',
   required: false,
@@ -75,7 +75,7 @@ const labelsArg: ArgSpec = {
   description: 'Class of each sample (bsz,): samples with equal labels are positives. Not with mask.',
 };
 
-const maskArg: ArgSpec = {
+const maskArg: ArgSpec<'mask', 'float', false> = {
   name: 'mask',
   kind: 'float',
   required: false,
@@ -122,9 +122,9 @@ export const supconLoss = defineLoss({
     temperature: 0.5,
   },
   check: (args, opts): CheckResult<Plan> => {
-    const f = args.features as FloatTensor;
-    const labels = args.labels as IntTensor | undefined;
-    const mask = args.mask as FloatTensor | undefined;
+    const f = args.features;
+    const labels = args.labels;
+    const mask = args.mask;
     if (f.shape.length < 3) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -132,8 +132,8 @@ export const supconLoss = defineLoss({
         `${OP}: features must be (bsz, n_views, ...) with at least 3 dimensions, got ${showShape(f.shape)}`,
       );
     }
-    const bsz = f.shape[0] as number;
-    const V = f.shape[1] as number;
+    const bsz = f.shape[0]!;
+    const V = f.shape[1]!;
     if (bsz === 0 || V === 0) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -168,9 +168,9 @@ export const supconLoss = defineLoss({
     path: '/features',
   }),
   compute: (args, opts, plan, grad, alloc) => {
-    const fs = (args.features as FloatTensor).data;
-    const labels = args.labels as IntTensor | undefined;
-    const mask = args.mask as FloatTensor | undefined;
+    const fs = args.features.data;
+    const labels = args.labels;
+    const mask = args.mask;
     const { bsz, V, D, A } = plan;
     const K = V * bsz;
     const tau = opts.temperature;
@@ -184,7 +184,7 @@ export const supconLoss = defineLoss({
     const C = new Float64Array(K * D);
     for (let q = 0; q < K; q++) {
       const src = ((q % bsz) * V + Math.floor(q / bsz)) * D;
-      for (let e = 0; e < D; e++) C[q * D + e] = fs[src + e] as number;
+      for (let e = 0; e < D; e++) C[q * D + e] = fs[src + e]!;
     }
     // the (bsz, bsz) mask of positives before tiling
     const base = new Float64Array(bsz * bsz);
@@ -192,7 +192,7 @@ export const supconLoss = defineLoss({
       for (let j = 0; j < bsz; j++) {
         base[i * bsz + j] =
           mask !== undefined
-            ? (mask.data[i * bsz + j] as number)
+            ? mask.data[i * bsz + j]!
             : labels !== undefined
               ? labels.data[i] === labels.data[j]
                 ? 1
@@ -216,13 +216,13 @@ export const supconLoss = defineLoss({
       for (let q = 0; q < K; q++) {
         let dot = 0;
         const cq = q * D;
-        for (let e = 0; e < D; e++) dot += (C[ar + e] as number) * (C[cq + e] as number);
+        for (let e = 0; e < D; e++) dot += C[ar + e]! * C[cq + e]!;
         s[q] = dot / tau;
       }
       const mx = rowMax(s, 0, 1, K);
       let S = 0;
       for (let q = 0; q < K; q++) {
-        const l = (s[q] as number) - mx;
+        const l = s[q]! - mx;
         s[q] = l;
         const e = Math.exp(l) * (q === r ? 0 : 1);
         el[q] = e;
@@ -233,9 +233,9 @@ export const supconLoss = defineLoss({
       let N = 0;
       let P = 0;
       for (let q = 0; q < K; q++) {
-        const lpq = (s[q] as number) - logS;
+        const lpq = s[q]! - logS;
         lp[q] = lpq;
-        const mq = (base[mrow + (q % bsz)] as number) * (q === r ? 0 : 1);
+        const mq = base[mrow + (q % bsz)]! * (q === r ? 0 : 1);
         P += mq;
         N += mq * lpq;
       }
@@ -248,29 +248,29 @@ export const supconLoss = defineLoss({
       if (out !== null) out[at] = l;
       if (gC === null && gBase === null) continue;
 
-      const Gr = none ? (grad.gamma === null ? 1 : (grad.gamma[at] as number)) : G;
+      const Gr = none ? (grad.gamma === null ? 1 : grad.gamma[at]!) : G;
       const d = Gr * coef;
       const dN = d / Pp;
       const dP = P < FEW_POSITIVES ? 0 : (-d * N) / (Pp * Pp);
       let dLogS = 0;
       for (let q = 0; q < K; q++) {
-        const mq = (base[mrow + (q % bsz)] as number) * (q === r ? 0 : 1);
+        const mq = base[mrow + (q % bsz)]! * (q === r ? 0 : 1);
         dLogS -= dN * mq;
         if (gBase !== null) {
           const j = mrow + (q % bsz);
-          gBase[j] = (gBase[j] as number) + (dN * (lp[q] as number) + dP) * (q === r ? 0 : 1);
+          gBase[j] = gBase[j]! + (dN * lp[q]! + dP) * (q === r ? 0 : 1);
         }
       }
       if (gC === null) continue;
       const dS = dLogS / S;
       for (let q = 0; q < K; q++) {
-        const mq = (base[mrow + (q % bsz)] as number) * (q === r ? 0 : 1);
-        const dl = dN * mq + dS * (el[q] as number);
+        const mq = base[mrow + (q % bsz)]! * (q === r ? 0 : 1);
+        const dl = dN * mq + dS * el[q]!;
         const ds = dl / tau;
         const cq = q * D;
         for (let e = 0; e < D; e++) {
-          gC[ar + e] = (gC[ar + e] as number) + ds * (C[cq + e] as number);
-          gC[cq + e] = (gC[cq + e] as number) + ds * (C[ar + e] as number);
+          gC[ar + e] = gC[ar + e]! + ds * C[cq + e]!;
+          gC[cq + e] = gC[cq + e]! + ds * C[ar + e]!;
         }
       }
     }
@@ -280,7 +280,7 @@ export const supconLoss = defineLoss({
       const g = alloc(K * D);
       for (let q = 0; q < K; q++) {
         const dst = ((q % bsz) * V + Math.floor(q / bsz)) * D;
-        for (let e = 0; e < D; e++) g[dst + e] = gC[q * D + e] as number;
+        for (let e = 0; e < D; e++) g[dst + e] = gC[q * D + e]!;
       }
       grads.features = g;
     }

@@ -17,7 +17,7 @@
 
 import { z } from 'zod';
 import { showShape } from '../numeric/shape.js';
-import type { FloatArray, FloatTensor } from '../numeric/tensor.js';
+import type { FloatArray } from '../numeric/tensor.js';
 import { booleanOption, reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss } from '../registry/types.js';
 import { predictionArg, targetArg } from './args.js';
@@ -73,8 +73,8 @@ export const tverskyLoss = defineLoss({
   },
   options,
   check: (args, opts): CheckResult<Plan> => {
-    const x = args.input as FloatTensor;
-    const y = args.target as FloatTensor;
+    const x = args.input;
+    const y = args.target;
     if (x.shape.length < 3) {
       return refuse(
         'LOSSD_SHAPE_MISMATCH',
@@ -89,18 +89,18 @@ export const tverskyLoss = defineLoss({
         `target has shape ${showShape(y.shape)}, input ${showShape(x.shape)}: they must be equal`,
       );
     }
-    const N = x.shape[0] as number;
-    const C = x.shape[1] as number;
+    const N = x.shape[0]!;
+    const C = x.shape[1]!;
     const c0 = !opts.include_background && C > 1 ? 1 : 0;
     let inner = 1;
-    for (let k = 2; k < x.shape.length; k++) inner *= x.shape[k] as number;
+    for (let k = 2; k < x.shape.length; k++) inner *= x.shape[k]!;
     const kept = C - c0;
     const lossShape = opts.reduction !== 'none' ? [] : opts.batch ? [kept] : [N, kept];
     return { ok: true, lossShape, plan: { N, C, c0, inner } };
   },
   compute: (args, opts, plan, grad, alloc) => {
-    const xs = (args.input as FloatTensor).data;
-    const ys = (args.target as FloatTensor).data;
+    const xs = args.input.data;
+    const ys = args.target.data;
     const { N, C, c0, inner } = plan;
     const { alpha, beta, smooth_nr: snr, smooth_dr: sdr, soft_label: soft } = opts;
     const kept = C - c0;
@@ -125,16 +125,16 @@ export const tverskyLoss = defineLoss({
         if (soft) {
           // fp and fn hold |x|₁ and |y|₁ until tp is known
           for (let j = base; j < base + inner; j++) {
-            const x = xs[j] as number;
-            const y = ys[j] as number;
+            const x = xs[j]!;
+            const y = ys[j]!;
             fp += Math.abs(x);
             fn += Math.abs(y);
             tp += Math.abs(x - y);
           }
         } else {
           for (let j = base; j < base + inner; j++) {
-            const x = xs[j] as number;
-            const y = ys[j] as number;
+            const x = xs[j]!;
+            const y = ys[j]!;
             tp += x * y;
             fp += x * (1 - y);
             fn += (1 - x) * y;
@@ -155,7 +155,7 @@ export const tverskyLoss = defineLoss({
       if (out !== null) out[g] = l;
       if (gx === null && gy === null) continue;
 
-      const Gg = Gamma === null ? G : (Gamma[g] as number);
+      const Gg = Gamma === null ? G : Gamma[g]!;
       const gNum = -Gg / den;
       const gDen = (Gg * num) / (den * den);
       const gFp = alpha * gDen;
@@ -169,8 +169,8 @@ export const tverskyLoss = defineLoss({
       for (let m = 0; m < perGroup; m++) {
         const base = blockOf(g, m) * inner;
         for (let j = base; j < base + inner; j++) {
-          const x = xs[j] as number;
-          const y = ys[j] as number;
+          const x = xs[j]!;
+          const y = ys[j]!;
           if (soft) {
             const s = sign(x - y);
             if (gx !== null) gx[j] = gPo * sign(x) + gDd * s;

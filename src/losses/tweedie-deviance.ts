@@ -66,7 +66,7 @@ function deviance(y: number, mu: number, d: Float64Array, opts: Options): number
 /** The first element outside `ok`, as a refusal naming it. */
 function firstOutside(name: string, t: FloatTensor, ok: (v: number) => boolean, message: string): CheckFailure | null {
   for (let i = 0; i < t.data.length; i++) {
-    if (!ok(t.data[i] as number)) return refuse('LOSSD_INVALID_VALUE', elementPath(name, t.shape, i), message);
+    if (!ok(t.data[i]!)) return refuse('LOSSD_INVALID_VALUE', elementPath(name, t.shape, i), message);
   }
   return null;
 }

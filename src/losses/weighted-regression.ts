@@ -11,7 +11,7 @@
 
 import { showShape } from '../numeric/shape.js';
 import type { Alloc, FloatArray, FloatTensor, Reduction } from '../numeric/tensor.js';
-import type { ArgSpec, Args, CheckFailure, CheckResult, GradRequest, KernelResult } from '../registry/types.js';
+import type { ArgSpec, ArgsOf, CheckFailure, CheckResult, GradRequest, KernelResult } from '../registry/types.js';
 import { refuse } from './check.js';
 import { elementPath } from './element-path.js';
 
@@ -31,9 +31,16 @@ export interface RegressionPlan {
 export type ElementLoss<O> = (t: number, p: number, d: Float64Array, opts: O) => number;
 
 /** A metric's own domain check over the finite inputs, run before the weights' sum is judged. */
+/** The decoded arguments of a regression metric. */
+export type RegressionArgs = ArgsOf<typeof regressionArgs>;
+
 export type DomainCheck<O> = (yTrue: FloatTensor, yPred: FloatTensor, opts: O) => CheckFailure | null;
 
-export const regressionArgs: readonly ArgSpec[] = [
+export const regressionArgs: readonly [
+  ArgSpec<'y_true', 'float', true>,
+  ArgSpec<'y_pred', 'float', true>,
+  ArgSpec<'sample_weight', 'float', false>,
+] = [
   {
     name: 'y_true',
     kind: 'float',
@@ -63,7 +70,7 @@ export const regressionArgs: readonly ArgSpec[] = [
 function firstNonFinite(name: string, t: FloatTensor): CheckFailure | null {
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i] as number)) {
+    if (!Number.isFinite(d[i]!)) {
       return refuse(
         'LOSSD_INVALID_VALUE',
         elementPath(name, t.shape, i),
@@ -76,13 +83,13 @@ function firstNonFinite(name: string, t: FloatTensor): CheckFailure | null {
 
 /** scikit-learn's checks in its order: shapes, emptiness, finiteness, weights, the metric's domain. */
 export function checkRegression<O extends { reduction: Reduction }>(
-  args: Args,
+  args: RegressionArgs,
   opts: O,
   domain: DomainCheck<O> | null,
 ): CheckResult<RegressionPlan> {
-  const yt = args.y_true as FloatTensor;
-  const yp = args.y_pred as FloatTensor;
-  const w = args.sample_weight as FloatTensor | undefined;
+  const yt = args.y_true;
+  const yp = args.y_pred;
+  const w = args.sample_weight;
   const rank = yt.shape.length;
   if (rank !== 1 && rank !== 2) {
     return refuse(
@@ -98,8 +105,8 @@ export function checkRegression<O extends { reduction: Reduction }>(
       `y_pred has shape ${showShape(yp.shape)}, y_true ${showShape(yt.shape)}: they must be equal`,
     );
   }
-  const n = yt.shape[0] as number;
-  const k = rank === 2 ? (yt.shape[1] as number) : 1;
+  const n = yt.shape[0]!;
+  const k = rank === 2 ? yt.shape[1]! : 1;
   if (n === 0 || k === 0) {
     return refuse(
       'LOSSD_SHAPE_MISMATCH',
@@ -120,7 +127,7 @@ export function checkRegression<O extends { reduction: Reduction }>(
     }
     W = 0;
     for (let i = 0; i < n; i++) {
-      const v = w.data[i] as number;
+      const v = w.data[i]!;
       if (!(Number.isFinite(v) && v >= 0)) {
         return refuse('LOSSD_INVALID_VALUE', `/sample_weight/${i}`, 'sample_weight must be finite and >= 0');
       }
@@ -142,15 +149,15 @@ export function checkRegression<O extends { reduction: Reduction }>(
 /** Forward and backward of a weighted elementwise metric. */
 export function runRegression<O extends { reduction: Reduction }>(
   element: ElementLoss<O>,
-  args: Args,
+  args: RegressionArgs,
   opts: O,
   plan: RegressionPlan,
   grad: GradRequest,
   alloc: Alloc,
 ): KernelResult {
-  const yt = (args.y_true as FloatTensor).data;
-  const yp = (args.y_pred as FloatTensor).data;
-  const w = (args.sample_weight as FloatTensor | undefined)?.data ?? null;
+  const yt = args.y_true.data;
+  const yp = args.y_pred.data;
+  const w = args.sample_weight?.data ?? null;
   const { n, k, W } = plan;
   const total = n * k;
   const none = opts.reduction === 'none';
@@ -167,24 +174,24 @@ export function runRegression<O extends { reduction: Reduction }>(
   // Σ_j γ_ij l_ij per sample: the weight's gradient before the mean's own term
   const rowSums = gw === null ? null : new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const wi = w === null ? 1 : (w[i] as number);
+    const wi = w === null ? 1 : w[i]!;
     let rowSum = 0;
     for (let e = i * k; e < i * k + k; e++) {
-      const l = element(yt[e] as number, yp[e] as number, d, opts);
+      const l = element(yt[e]!, yp[e]!, d, opts);
       sum += wi * l;
       if (out !== null) out[e] = wi * l;
-      const u = gamma === null ? G : (gamma[e] as number);
+      const u = gamma === null ? G : gamma[e]!;
       if (rowSums !== null) rowSum += u * l;
       const uw = u * wi;
-      if (gt !== null) gt[e] = uw * (d[0] as number);
-      if (gp !== null) gp[e] = uw * (d[1] as number);
+      if (gt !== null) gt[e] = uw * d[0]!;
+      if (gp !== null) gp[e] = uw * d[1]!;
     }
     if (rowSums !== null) rowSums[i] = rowSum;
   }
   const loss = mean ? sum / (k * W) : sum;
   if (gw !== null && rowSums !== null) {
     const shift = mean ? grad.g * (loss / W) : 0;
-    for (let i = 0; i < n; i++) gw[i] = (rowSums[i] as number) - shift;
+    for (let i = 0; i < n; i++) gw[i] = rowSums[i]! - shift;
   }
   const grads: Record<string, FloatArray> = {};
   if (gt !== null) grads.y_true = gt;

@@ -53,8 +53,8 @@ export function sortDescending(values: FloatArray, n: number, s: SortScratch): I
 function comparisonSort(errors: FloatArray, o: Int32Array): void {
   for (let k = 0; k < o.length; k++) o[k] = k;
   o.sort((i, j) => {
-    const a = errors[i] as number;
-    const b = errors[j] as number;
+    const a = errors[i]!;
+    const b = errors[j]!;
     if (a > b) return -1;
     if (a < b) return 1;
     if (a !== b) {
@@ -93,45 +93,45 @@ function radixSort(errors: FloatArray, b: RadixBuffers, out: Int32Array, n: numb
   let order2 = b.order2;
   for (let i = 0; i < n; i++) {
     order[i] = i;
-    const v = errors[i] as number;
+    const v = errors[i]!;
     if (Number.isNaN(v)) {
       hi[i] = 0;
       lo[i] = 0;
     } else if (wide) {
       F64[0] = v === 0 ? 0 : v;
-      const h = F64_WORDS[1] as number;
-      const l = F64_WORDS[0] as number;
+      const h = F64_WORDS[1]!;
+      const l = F64_WORDS[0]!;
       const negative = h >>> 31 === 1;
       hi[i] = negative ? h : h ^ 0x7fffffff;
       lo[i] = negative ? l : ~l;
     } else {
       F32[0] = v === 0 ? 0 : v;
-      const w = F32_WORD[0] as number;
+      const w = F32_WORD[0]!;
       hi[i] = w >>> 31 === 1 ? w : w ^ 0x7fffffff;
     }
   }
   for (let shift = 0; shift < 32; shift += DIGIT_BITS) {
     counts.fill(0);
     for (let k = 0; k < n; k++) {
-      const d = ((hi[k] as number) >>> shift) & (BUCKETS - 1);
-      counts[d] = (counts[d] as number) + 1;
+      const d = (hi[k]! >>> shift) & (BUCKETS - 1);
+      counts[d] = counts[d]! + 1;
     }
     let skip = false;
     let total = 0;
     for (let d = 0; d < BUCKETS; d++) {
-      const c = counts[d] as number;
+      const c = counts[d]!;
       if (c === n) skip = true;
       counts[d] = total;
       total += c;
     }
     if (skip) continue;
     for (let k = 0; k < n; k++) {
-      const d = ((hi[k] as number) >>> shift) & (BUCKETS - 1);
-      const at = counts[d] as number;
+      const d = (hi[k]! >>> shift) & (BUCKETS - 1);
+      const at = counts[d]!;
       counts[d] = at + 1;
-      order2[at] = order[k] as number;
-      hi2[at] = hi[k] as number;
-      if (wide) lo2[at] = lo[k] as number;
+      order2[at] = order[k]!;
+      hi2[at] = hi[k]!;
+      if (wide) lo2[at] = lo[k]!;
     }
     [order, order2] = [order2, order];
     [hi, hi2] = [hi2, hi];
@@ -154,12 +154,12 @@ function radixSort(errors: FloatArray, b: RadixBuffers, out: Int32Array, n: numb
 function sortRunByLowWord(order: Int32Array, lo: Uint32Array, start: number, end: number): void {
   if (end - start <= 32) {
     for (let i = start + 1; i < end; i++) {
-      const l = lo[i] as number;
-      const o = order[i] as number;
+      const l = lo[i]!;
+      const o = order[i]!;
       let j = i - 1;
-      while (j >= start && (lo[j] as number) > l) {
-        lo[j + 1] = lo[j] as number;
-        order[j + 1] = order[j] as number;
+      while (j >= start && lo[j]! > l) {
+        lo[j + 1] = lo[j]!;
+        order[j + 1] = order[j]!;
         j--;
       }
       lo[j + 1] = l;
@@ -170,6 +170,6 @@ function sortRunByLowWord(order: Int32Array, lo: Uint32Array, start: number, end
   const run = order.slice(start, end);
   const low = lo.slice(start, end);
   const at = Int32Array.from({ length: end - start }, (_, i) => i);
-  at.sort((a, b) => (low[a] as number) - (low[b] as number) || a - b);
-  for (let i = 0; i < at.length; i++) order[start + i] = run[at[i] as number] as number;
+  at.sort((a, b) => low[a]! - low[b]! || a - b);
+  for (let i = 0; i < at.length; i++) order[start + i] = run[at[i]!]!;
 }
