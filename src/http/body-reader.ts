@@ -13,6 +13,7 @@ import { createBrotliDecompress, createGunzip, createInflate, createInflateRaw }
 import { errorCodes } from 'fastify';
 import { cut, shown } from '../bounded-text.js';
 import { type ErrorCode, PROBLEMS } from '../errors.js';
+import { releaseBytes } from './release-bytes.js';
 
 const { FST_ERR_CTP_BODY_TOO_LARGE, FST_ERR_CTP_INVALID_CONTENT_LENGTH } = errorCodes;
 
@@ -98,9 +99,12 @@ class Sink {
       const size = end <= this.declared ? this.declared : Math.min(this.limit, Math.max(end, 2 * this.buf.length));
       const grown = Buffer.allocUnsafeSlow(size);
       this.buf.copy(grown, 0, 0, this.received);
+      releaseBytes(this.buf);
       this.buf = grown;
     }
     bytes.copy(this.buf, this.received);
+    // the socket chunk is garbage now: freed at once rather than at the next collection
+    releaseBytes(bytes);
     this.received = end;
     return true;
   }
@@ -108,7 +112,10 @@ class Sink {
   /** The bytes, in a buffer exactly their size (cut by copying, so the worker owns exactly it). */
   take(): Buffer {
     const { buf, received } = this;
-    return received === buf.length ? buf : Buffer.from(buf.buffer.slice(0, received));
+    if (received === buf.length) return buf;
+    const body = Buffer.from(buf.buffer.slice(0, received));
+    releaseBytes(buf);
+    return body;
   }
 }
 
