@@ -3,6 +3,7 @@
 
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { request } from './server.js';
 
 export interface NdjsonCall {
   readonly req: ClientRequest;
@@ -111,4 +112,23 @@ export async function postNdjson(
 /** Each answer line as JSON (a blank last line, from the final LF, is not one). */
 export function parseLines(lines: readonly string[]): Array<Record<string, unknown>> {
   return lines.filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A metric's value in the server's /metrics text (0 when absent). */
+export async function metric(url: string, name: string): Promise<number> {
+  const text = (await request(`${url}/metrics`)).text;
+  const m = new RegExp(`^${name.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Polls `check` every 25 ms until it holds; fails after `ms`. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
 }

@@ -6,25 +6,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openNdjson, parseLines, postNdjson } from '../helpers/ndjson.js';
+import { metric, openNdjson, parseLines, postNdjson, sleep, until } from '../helpers/ndjson.js';
 import { postJson, type RunningServer, request, startServer } from '../helpers/server.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A metric's value in the server's /metrics text (0 when absent). */
-async function metric(url: string, name: string): Promise<number> {
-  const text = (await request(`${url}/metrics`)).text;
-  const m = new RegExp(`^${name.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 /** mse_loss of n copies of `value` against 0, reduced by mean: value², whatever n. */
 function squareItem(value: number, n = 1): string {

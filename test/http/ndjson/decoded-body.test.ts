@@ -7,24 +7,8 @@
 
 import { brotliCompressSync, constants, createGzip, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openNdjson, parseLines } from '../../helpers/ndjson.js';
+import { metric, openNdjson, parseLines, sleep, until } from '../../helpers/ndjson.js';
 import { postJson, type RunningServer, request, startServer } from '../../helpers/server.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = (await request(`${url}/metrics`)).text;
-  const m = new RegExp(`^${name.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 const item = (v: number) => JSON.stringify({ loss: 'mse_loss', input: [v], target: 0, grad_wrt: [] });
 
