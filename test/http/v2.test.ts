@@ -105,16 +105,17 @@ describe('health and metadata', () => {
   });
 
   it('an unknown model or version is a 404 problem with error', async () => {
-    for (const path of [
-      '/v2/models/nope',
-      '/v2/models/nope/ready',
-      '/v2/models/mse/versions/2',
-      '/v2/models/mse/versions/2/ready',
-    ]) {
+    for (const path of ['/v2/models/nope', '/v2/models/nope/ready']) {
       const a = await request(`${server.url}${path}`);
       expect(a.status, path).toBe(404);
       expect(a.contentType).toMatch(/^application\/problem\+json/);
-      expect((a.body as Problem).error, path).toMatch(/no model named/);
+      expect((a.body as Problem).error, path).toMatch(/no model named "nope"/);
+    }
+    for (const path of ['/v2/models/mse/versions/2', '/v2/models/mse/versions/2/ready']) {
+      const a = await request(`${server.url}${path}`);
+      expect(a.status, path).toBe(404);
+      expect(a.contentType).toMatch(/^application\/problem\+json/);
+      expect((a.body as Problem).error, path).toBe('model "mse" has no version "2" (versions: 1)');
     }
     const r = await refusal('nope', mse);
     expect(r.status).toBe(404);

@@ -68,12 +68,22 @@ function unknownModel(name: string): Omit<Failure, 'ok'> {
   };
 }
 
+// The model exists, so naming "mse/versions/2" as an unknown model (beside a list holding mse)
+// would send the client looking for a typo in the wrong place.
+function unknownVersion(name: string, version: string): Omit<Failure, 'ok'> {
+  const message = `model "${name}" has no version "${version}" (versions: ${MODEL_VERSION})`;
+  return { code: 'LOSSD_UNKNOWN_LOSS', detail: message, errors: [{ path: '', message }] };
+}
+
 /** The loss a model path names, or a 404 sent (an unknown name, or a version other than 1). */
 function modelOf(params: { model: string; version?: string }, reply: FastifyReply): AnyLossDescriptor | undefined {
   const loss = findLoss(params.model);
-  if (loss === undefined || (params.version !== undefined && params.version !== MODEL_VERSION)) {
-    const f = unknownModel(params.version === undefined ? params.model : `${params.model}/versions/${params.version}`);
-    sendProblem(reply, f, loss === undefined ? { known: knownNames() } : {});
+  if (loss === undefined) {
+    sendProblem(reply, unknownModel(params.model), { known: knownNames() });
+    return undefined;
+  }
+  if (params.version !== undefined && params.version !== MODEL_VERSION) {
+    sendProblem(reply, unknownVersion(params.model, params.version), {});
     return undefined;
   }
   return loss;
