@@ -125,6 +125,47 @@ function exampleRank(v: unknown): number {
   return rank;
 }
 
+function flatValues(v: unknown, out: number[]): number[] {
+  if (Array.isArray(v)) for (const x of v) flatValues(x, out);
+  else out.push(typeof v === 'number' ? v : Number.NaN);
+  return out;
+}
+
+function exampleShape(v: unknown): number[] {
+  const shape: number[] = [];
+  for (let cur = v; Array.isArray(cur); cur = cur[0]) shape.push(cur.length);
+  return shape;
+}
+
+/**
+ * The rank of the loss output under the model's default options: the loss's own shape check
+ * run on its example. A loss whose default reduction is "none" (torchvision's box losses,
+ * sigmoid_focal_loss) answers a tensor, so `[]` would tell a client the wrong rank.
+ */
+function defaultLossRank(loss: AnyLossDescriptor): number {
+  const args: Record<string, { shape: number[]; data: Float64Array | Int32Array }> = {};
+  const options: Record<string, unknown> = {};
+  const kinds = new Map(loss.args.map((a) => [a.name, a.kind]));
+  for (const [key, value] of Object.entries(loss.example)) {
+    const kind = kinds.get(key);
+    if (kind === undefined) {
+      options[key] = value;
+      continue;
+    }
+    const values = flatValues(value, []);
+    const data = kind === 'int' ? Int32Array.from(values) : Float64Array.from(values);
+    args[key] = { shape: exampleShape(value), data };
+  }
+  const opts = loss.options.safeParse(options);
+  if (!opts.success) return 0;
+  try {
+    const checked = loss.check(args as never, opts.data as never);
+    return checked.ok ? checked.lossShape.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** GET /v2/models/{name}: the loss's tensor arguments and its outputs. */
 export function modelMetadata(loss: AnyLossDescriptor, name: string): z.infer<typeof v2ModelMetadataSchema> {
   const shapeOf = (arg: string) =>
@@ -139,7 +180,7 @@ export function modelMetadata(loss: AnyLossDescriptor, name: string): z.infer<ty
       shape: shapeOf(a.name),
     })),
     outputs: [
-      { name: 'loss', datatype: 'FP64', shape: [] },
+      { name: 'loss', datatype: 'FP64', shape: new Array<number>(defaultLossRank(loss)).fill(-1) },
       ...loss.args
         .filter((a) => a.differentiable)
         .map((a) => ({ name: `grad_${a.name}`, datatype: 'FP64', shape: shapeOf(a.name) })),

@@ -97,6 +97,37 @@ describe('health and metadata', () => {
     for (const i of m.inputs) expect(['FP64', 'INT64']).toContain(i.datatype);
   });
 
+  it('the loss output has the rank inference answers with under default options', async () => {
+    const none: string[] = [];
+    for (const loss of LOSSES) {
+      const kinds = new Map(loss.args.map((a) => [a.name, a.kind]));
+      const inputs: Json[] = [];
+      const parameters: Json = {};
+      for (const [key, value] of Object.entries(loss.example)) {
+        const kind = kinds.get(key);
+        if (kind === undefined) {
+          parameters[key] = Array.isArray(value) || value === null ? JSON.stringify(value) : value;
+          continue;
+        }
+        const shape: number[] = [];
+        for (let cur: unknown = value; Array.isArray(cur); cur = cur[0]) shape.push(cur.length);
+        const data = Array.isArray(value) ? value : [value];
+        inputs.push({ name: key, shape, datatype: kind === 'int' ? 'INT64' : 'FP64', data });
+      }
+      const answer = await infer(loss.name, { inputs, parameters, outputs: [{ name: 'loss' }] });
+      expect(answer.status, loss.name).toBe(200);
+      const rank = outputs(answer.body).loss?.shape.length;
+      const meta = (await request(`${server.url}/v2/models/${loss.name}`)).body as {
+        outputs: Array<{ name: string; shape: number[] }>;
+      };
+      const declared = meta.outputs.find((o) => o.name === 'loss')?.shape;
+      expect(declared, loss.name).toEqual(new Array(rank).fill(-1));
+      if (rank) none.push(loss.name);
+    }
+    // The losses whose reference defaults to reduction "none" answer a tensor.
+    expect(none).toEqual(expect.arrayContaining(['generalized_box_iou_loss', 'sigmoid_focal_loss']));
+  });
+
   it('an alias is a model of its own name; /versions/1 is the same model', async () => {
     expect((await request(`${server.url}/v2/models/mse`)).body).toMatchObject({ name: 'mse' });
     expect((await request(`${server.url}/v2/models/mse/versions/1`)).body).toMatchObject({ name: 'mse' });
