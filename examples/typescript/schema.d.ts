@@ -1126,7 +1126,7 @@ export interface paths {
         put?: never;
         /**
          * Inference: the loss and its gradients, JSON or binary tensors.
-         * @description Computes the loss exactly as POST /v1/losses/{name} does (same checks, kernels, limits), in the Open Inference Protocol v2 envelope, with the binary tensor data extension: inputs with parameters.binary_data_size have their little-endian bytes after the JSON header, whose length is the Inference-Header-Content-Length header; outputs asked for with parameters.binary_data (or binary_data_output in the request parameters) come back the same way (application/octet-stream). The content type may be application/json, application/octet-stream, or absent.
+         * @description Computes the loss exactly as POST /v1/losses/{name} does (same checks, kernels, limits), in the Open Inference Protocol v2 envelope, with the binary tensor data extension: inputs with parameters.binary_data_size have their little-endian bytes after the JSON header, whose length is the Inference-Header-Content-Length header; outputs asked for with parameters.binary_data (or binary_data_output in the request parameters) come back the same way (application/octet-stream). The content type may be application/json, application/octet-stream, application/x-www-form-urlencoded (what curl -d and urllib send unasked), or absent.
          */
         post: operations["postV2ModelsModelInfer"];
         delete?: never;
@@ -1180,7 +1180,7 @@ export interface paths {
         put?: never;
         /**
          * Inference: the loss and its gradients, JSON or binary tensors.
-         * @description Computes the loss exactly as POST /v1/losses/{name} does (same checks, kernels, limits), in the Open Inference Protocol v2 envelope, with the binary tensor data extension: inputs with parameters.binary_data_size have their little-endian bytes after the JSON header, whose length is the Inference-Header-Content-Length header; outputs asked for with parameters.binary_data (or binary_data_output in the request parameters) come back the same way (application/octet-stream). The content type may be application/json, application/octet-stream, or absent.
+         * @description Computes the loss exactly as POST /v1/losses/{name} does (same checks, kernels, limits), in the Open Inference Protocol v2 envelope, with the binary tensor data extension: inputs with parameters.binary_data_size have their little-endian bytes after the JSON header, whose length is the Inference-Header-Content-Length header; outputs asked for with parameters.binary_data (or binary_data_output in the request parameters) come back the same way (application/octet-stream). The content type may be application/json, application/octet-stream, application/x-www-form-urlencoded (what curl -d and urllib send unasked), or absent.
          */
         post: operations["postV2ModelsModelVersionsVersionInfer"];
         delete?: never;
@@ -2430,9 +2430,10 @@ export interface components {
                 datatype: "FP64" | "FP32" | "INT64" | "INT32";
                 /** @description A tensor argument of the loss (input, target, ...), or grad_output. */
                 name: string;
-                /** @description binary_data_size: the input’s bytes follow the JSON header (binary tensor data extension). */
+                /** @description binary_data_size: the input’s bytes follow the JSON header (binary tensor data extension). content_type: a client codec hint (KServe, MLServer), accepted and ignored. */
                 parameters?: {
                     binary_data_size?: number;
+                    content_type?: string;
                 };
                 shape: number[];
             }[];

@@ -67,9 +67,11 @@ export const v2InferenceRequestSchema = z
           shape: z.array(z.int().min(0)),
           datatype: z.enum(['FP64', 'FP32', 'INT64', 'INT32']),
           parameters: z
-            .object({ binary_data_size: z.int().min(0).optional() })
+            .object({ binary_data_size: z.int().min(0).optional(), content_type: z.string().optional() })
             .optional()
-            .describe('binary_data_size: the input’s bytes follow the JSON header (binary tensor data extension).'),
+            .describe(
+              'binary_data_size: the input’s bytes follow the JSON header (binary tensor data extension). content_type: a client codec hint (KServe, MLServer), accepted and ignored.',
+            ),
           data: tensorData.optional(),
         }),
       )

@@ -22,6 +22,9 @@ export const LOSS_OUTPUT = 'loss';
 export const GRAD_PREFIX = 'grad_';
 
 /** Request parameters the protocol defines: binary_data_output is honoured, the rest ignored. */
+/** The members an input's parameters may hold. */
+const INPUT_PARAMETERS = new Set(['binary_data_size', 'content_type']);
+
 const PROTOCOL_PARAMETERS = new Set([
   'binary_data_output',
   'priority',
@@ -153,7 +156,12 @@ function readInput(v: unknown, index: number, loss: AnyLossDescriptor, seen: Set
   if (v.parameters !== undefined) {
     const p = v.parameters;
     if (!isPlainObject(p)) refuse(`${path}/parameters`, 'parameters must be an object');
-    checkKeys(p, new Set(['binary_data_size']), `${path}/parameters`, 'input parameter');
+    // content_type: the codec hint KServe's and MLServer's clients put on a tensor ("np",
+    // "str", ...); the datatype already says how lossd reads it, so it is accepted and ignored
+    checkKeys(p, INPUT_PARAMETERS, `${path}/parameters`, 'input parameter');
+    if (p.content_type !== undefined && typeof p.content_type !== 'string') {
+      refuse(`${path}/parameters/content_type`, 'content_type must be a string');
+    }
     if (p.binary_data_size !== undefined) {
       const s = p.binary_data_size;
       if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 0) {

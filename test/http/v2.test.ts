@@ -241,6 +241,24 @@ describe('inference with JSON tensors', () => {
     expect(outputs(a.body).grad_input?.data).toEqual([2, -3]);
   });
 
+  it("an input's content_type (KServe's and MLServer's codec hint) is accepted and ignored; other input parameters are not", async () => {
+    const hinted = (parameters: Record<string, unknown>) => ({
+      inputs: [
+        { name: 'input', shape: [2], datatype: 'FP64', data: [1, 2], parameters },
+        { name: 'target', shape: [2], datatype: 'FP64', data: [0, 0] },
+      ],
+    });
+    const a = await infer('mse_loss', hinted({ content_type: 'np' }));
+    expect(a.status).toBe(200);
+    expect(outputs(a.body).loss?.data).toEqual([2.5]);
+    const b = await infer('mse_loss', hinted({ content_type: 3 }));
+    expect(b.status).toBe(400);
+    expect((b.body as Json).errors).toMatchObject([{ path: '/inputs/0/parameters/content_type' }]);
+    const c = await infer('mse_loss', hinted({ classification: 2 }));
+    expect(c.status).toBe(400);
+    expect((c.body as Json).errors).toMatchObject([{ path: '/inputs/0/parameters/classification' }]);
+  });
+
   it('non-finite values travel as v1 strings', async () => {
     const a = await infer('l1_loss', {
       inputs: [

@@ -213,7 +213,7 @@ function routes(app: FastifyInstance, pool: LossPool, config: Config, lifecycle:
       schema: {
         summary: 'Inference: the loss and its gradients, JSON or binary tensors.',
         description:
-          'Computes the loss exactly as POST /v1/losses/{name} does (same checks, kernels, limits), in the Open Inference Protocol v2 envelope, with the binary tensor data extension: inputs with parameters.binary_data_size have their little-endian bytes after the JSON header, whose length is the Inference-Header-Content-Length header; outputs asked for with parameters.binary_data (or binary_data_output in the request parameters) come back the same way (application/octet-stream). The content type may be application/json, application/octet-stream, or absent.',
+          'Computes the loss exactly as POST /v1/losses/{name} does (same checks, kernels, limits), in the Open Inference Protocol v2 envelope, with the binary tensor data extension: inputs with parameters.binary_data_size have their little-endian bytes after the JSON header, whose length is the Inference-Header-Content-Length header; outputs asked for with parameters.binary_data (or binary_data_output in the request parameters) come back the same way (application/octet-stream). The content type may be application/json, application/octet-stream, application/x-www-form-urlencoded (what curl -d and urllib send unasked), or absent.',
         tags: [TAG],
         params,
         headers: z.object({
