@@ -66,6 +66,14 @@ function codeFor(error: FastifyError): ErrorCode {
 /** The request's path, without its query, cut for a message. */
 const pathOf = (request: FastifyRequest) => cut(request.url.split('?')[0] ?? '', PATH_CHARS);
 
+/** What a body route takes, for its 415 (the routes' own content-type parsers decide). */
+function mediaTypesOf(request: FastifyRequest): string {
+  const route = request.routeOptions.url ?? '';
+  if (route.startsWith('/v2/')) return 'application/json or application/octet-stream (or no content-type)';
+  if (route === '/v1/batch') return 'application/json, or application/x-ndjson for a stream';
+  return 'application/json';
+}
+
 /** What a Fastify error says, in lossd's words where Fastify's would echo the request. */
 function detailFor(code: ErrorCode, error: FastifyError, request: FastifyRequest): string {
   switch (code) {
@@ -74,7 +82,7 @@ function detailFor(code: ErrorCode, error: FastifyError, request: FastifyRequest
     case 'LOSSD_URI_TOO_LONG':
       return `a parameter in the path ${shown(pathOf(request), PATH_CHARS)} is longer than the service accepts`;
     case 'LOSSD_UNSUPPORTED_MEDIA_TYPE':
-      return `content-type ${shown(String(request.headers['content-type'] ?? '(none)'))} is not supported; send application/json`;
+      return `content-type ${shown(String(request.headers['content-type'] ?? '(none)'))} is not supported; send ${mediaTypesOf(request)}`;
     default:
       return cut(error.message, 512);
   }
