@@ -168,7 +168,7 @@ function v2Path(path: string, loss: AnyLossDescriptor, request: V2Request): stri
     const out = grads[Number(rest[0])];
     return out === undefined ? '/outputs' : `/outputs/${out.index}`;
   }
-  if (head === 'dtype' || head in loss.options.shape) return `/parameters/${head}`;
+  if (head === 'dtype' || Object.hasOwn(loss.options.shape, head)) return `/parameters/${head}`;
   return path;
 }
 

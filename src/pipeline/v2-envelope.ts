@@ -254,7 +254,10 @@ function readParameters(
       continue;
     }
     if (PROTOCOL_PARAMETERS.has(key)) continue;
-    const option = loss.options.shape[key] as z.ZodType | undefined;
+    // own keys only: "constructor" or "toString" is no option, and "__proto__" is a key like
+    // any other (an unknown parameter), never the prototype of the options
+    const option = Object.hasOwn(loss.options.shape, key) ? (loss.options.shape[key] as z.ZodType) : undefined;
+    let kept = value;
     if (typeof value === 'string' && option !== undefined && !option.safeParse(value).success) {
       let parsed: unknown;
       try {
@@ -262,10 +265,9 @@ function readParameters(
       } catch {
         parsed = undefined;
       }
-      params[key] = Array.isArray(parsed) || parsed === null ? parsed : value;
-    } else {
-      params[key] = value;
+      kept = Array.isArray(parsed) || parsed === null ? parsed : value;
     }
+    Object.defineProperty(params, key, { value: kept, enumerable: true, writable: true, configurable: true });
   }
   const result = parameterSchema(loss).safeParse(params);
   if (!result.success) {
@@ -278,7 +280,7 @@ function readParameters(
     const first = errors[0];
     return failure(f.code, first ? `${first.path}: ${first.message}` : f.detail, errors);
   }
-  return { options: result.data, dtypeGiven: 'dtype' in params, binaryOutput };
+  return { options: result.data, dtypeGiven: Object.hasOwn(params, 'dtype'), binaryOutput };
 }
 
 /**

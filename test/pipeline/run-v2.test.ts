@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { PROBLEMS } from '../../src/errors.js';
 import { runLoss } from '../../src/pipeline/run-loss.js';
 import { runInfer } from '../../src/pipeline/run-v2.js';
 import { findLoss } from '../../src/registry/index.js';
@@ -207,6 +208,31 @@ describe('parameters', () => {
       const r = inferJson({ inputs, parameters: { classes } });
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.errors[0]?.path).toBe('/parameters/classes');
+    }
+  });
+});
+
+describe('parameters named like Object.prototype members', () => {
+  const inputs = '[{"name":"input","shape":[3],"datatype":"FP64","data":[1,2,4]}]';
+  const inferText = (text: string) => runInfer(pick, 'pick_sum', new Uint8Array(Buffer.from(text)), undefined, limits);
+
+  it('are unknown parameters (a 4xx at the parameter), never an internal error', () => {
+    for (const key of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const r = inferText(`{"inputs":${inputs},"parameters":{"${key}":"x"}}`);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(PROBLEMS[r.code].status).toBe(400);
+        expect(r.errors[0]?.path).toBe(`/parameters/${key}`);
+      }
+    }
+  });
+
+  it('"__proto__" is a key like any other, not the prototype of the options', () => {
+    const r = inferText(`{"inputs":${inputs},"parameters":{"__proto__":{"classes":"[0, 2]"}}}`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(PROBLEMS[r.code].status).toBe(400);
+      expect(r.errors[0]?.path).toBe('/parameters/__proto__');
     }
   });
 });

@@ -354,6 +354,9 @@ export class BatchStream extends Readable {
     this.grow(slot, 0, answer.length - slot.bytes);
     slot.answer = answer;
     slot.outcomes = outcomes;
+    // an answer settled inside the pump (an oversized line) is written on its next turn: no
+    // later event may come to do it (the oversized line was the last of the body)
+    this.again = true;
   }
 
   /** Writes the answers that are next in order, until the response's buffer is full. */

@@ -55,3 +55,18 @@ describe('BatchStream over a decoder', () => {
     expect(got[5]).toMatchObject({ error: { status: 400, code: 'LOSSD_MALFORMED_ENCODING' } });
   });
 });
+
+describe('BatchStream, a last line over the limit', () => {
+  // no LF after it: its 413 is known only at the end of the body, when no later event comes
+  it('is answered with its 413 and the stream ends (plain or decoded)', async () => {
+    const over = 'x'.repeat((1 << 20) + 10);
+    for (const source of [
+      () => Readable.from([Buffer.from(`${items[1]}\n`), Buffer.from(over)]),
+      () => decodedBody(Readable.from([gzipSync(`${items[1]}\n${over}`)]), 'gzip'),
+      () => Readable.from([Buffer.from(over)]),
+    ]) {
+      const got = await answers(source());
+      expect(got.at(-1)).toMatchObject({ error: { status: 413, code: 'LOSSD_BODY_TOO_LARGE' } });
+    }
+  }, 10_000);
+});
