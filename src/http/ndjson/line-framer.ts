@@ -74,6 +74,15 @@ export class LineFramer {
         if (frame !== undefined) return frame;
         continue;
       }
+      if (chunk[0] === LF && this.partialBytes === 0 && !this.discarding) {
+        // a run of empty lines, skipped in one step: cutting each (a subarray and a call a
+        // byte) let a body of bare LFs hold this thread at ~150 ns a byte
+        let end = 1;
+        while (end < chunk.length && chunk[end] === LF) end++;
+        if (end < chunk.length) this.chunks[0] = chunk.subarray(end);
+        else this.chunks.shift();
+        continue;
+      }
       const at = chunk.indexOf(LF);
       if (at < 0) {
         this.chunks.shift();

@@ -37,6 +37,15 @@ describe('LineFramer', () => {
     expect(frames('\n\n', 1)).toEqual([]);
   });
 
+  it('skips runs of empty lines wherever the chunks fall, around long and short lines', () => {
+    const text = `\n\n\n{"a":1}\n\n\n\n\r\n\n${'x'.repeat(30)}\n\n\n{"b":2}\n\n`;
+    for (const size of [1, 2, 3, 5, 64]) {
+      expect(frames(text, size, 20)).toEqual(['{"a":1}', '<30 bytes>', '{"b":2}']);
+    }
+    // a body of nothing but LFs is no line at all
+    expect(frames('\n'.repeat(100_000), 4096)).toEqual([]);
+  });
+
   it('gives a line over the limit as its byte count, and the lines around it as they are', () => {
     const long = 'y'.repeat(5000);
     expect(frames(`a\n${long}\nb`, 64, 1000)).toEqual(['a', '<5000 bytes>', 'b']);
