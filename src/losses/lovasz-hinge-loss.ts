@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { numel, showShape } from '../numeric/shape.js';
 import type { FloatArray } from '../numeric/tensor.js';
-import { booleanOption, reductionOption } from '../registry/options.js';
+import { booleanOption, ignoreLabelOption, reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
@@ -23,11 +23,7 @@ import { lovaszLoss, lovaszScratch, lovaszSorted } from './lovasz.js';
 
 const options = z.object({
   per_image: booleanOption(true, 'One loss per image logits[b] (averaged by "mean"); false: the batch is one image.'),
-  ignore: z
-    .int('ignore must be an integer')
-    .nullable()
-    .default(null)
-    .describe('A label value whose pixels are dropped (null: none).'),
+  ignore: ignoreLabelOption(),
   reduction: reductionOption(),
 });
 

@@ -21,7 +21,7 @@
 import { z } from 'zod';
 import { numel, showShape } from '../numeric/shape.js';
 import type { FloatArray } from '../numeric/tensor.js';
-import { booleanOption, reductionOption } from '../registry/options.js';
+import { booleanOption, ignoreLabelOption, reductionOption } from '../registry/options.js';
 import { type CheckResult, defineLoss } from '../registry/types.js';
 import { indexArg, predictionArg } from './args.js';
 import { refuse } from './check.js';
@@ -36,11 +36,7 @@ const options = z.object({
       'The classes averaged over: "present" (those with at least one pixel), "all", or a list of class indices (repeats counted).',
     ),
   per_image: booleanOption(false, 'One loss per image (averaged by "mean"); false: the batch is one image.'),
-  ignore: z
-    .int('ignore must be an integer')
-    .nullable()
-    .default(null)
-    .describe('A label value whose pixels are dropped (null: none).'),
+  ignore: ignoreLabelOption(),
   reduction: reductionOption(),
 });
 

@@ -24,3 +24,12 @@ export function integerOption(fallback: number, description: string) {
 export function booleanOption(fallback: boolean, description: string) {
   return z.boolean().default(fallback).describe(description);
 }
+
+/** A label value whose elements are dropped from the loss, or null for none (Berman's `ignore`). */
+export function ignoreLabelOption() {
+  return z
+    .int('ignore must be an integer')
+    .nullable()
+    .default(null)
+    .describe('A label value whose pixels are dropped (null: none).');
+}

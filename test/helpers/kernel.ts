@@ -151,3 +151,31 @@ export function expectGradientsMatchFiniteDifferences(
     }
   }
 }
+
+/** One row of class scores and its label. */
+export type ScoredRow = [scores: number[], label: number];
+
+/** 1 to `maxRows` rows of C scores in [lo, hi) and a label in [0, C), for C in [minC, maxC]. */
+export function scoredRows(minC: number, maxC: number, lo: number, hi: number, maxRows: number) {
+  return fc.integer({ min: minC, max: maxC }).chain((C) =>
+    fc.array(fc.tuple(fc.array(uniform(lo, hi), { minLength: C, maxLength: C }), fc.integer({ min: 0, max: C - 1 })), {
+      minLength: 1,
+      maxLength: maxRows,
+    }),
+  );
+}
+
+/** The rows as the `scores` (N, C) and `labels` (N) tensors. */
+export function scoredRowTensors(rs: readonly ScoredRow[]): { scores: FloatTensor; labels: IntTensor } {
+  const C = rs[0]?.[0].length ?? 0;
+  return {
+    scores: f64(
+      [rs.length, C],
+      rs.flatMap((r) => r[0]),
+    ),
+    labels: i32(
+      [rs.length],
+      rs.map((r) => r[1]),
+    ),
+  };
+}

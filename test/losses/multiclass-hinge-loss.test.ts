@@ -9,7 +9,8 @@ import {
   f64,
   i32,
   refusal,
-  uniform,
+  scoredRows,
+  scoredRowTensors,
   values,
 } from '../helpers/kernel.js';
 
@@ -24,26 +25,13 @@ function crammerSinger(s: number[], y: number): number {
   return Math.max(0, 1 + best - (s[y] as number));
 }
 
-const rows = fc.integer({ min: 2, max: 6 }).chain((C) =>
-  fc.array(fc.tuple(fc.array(uniform(-3, 3), { minLength: C, maxLength: C }), fc.integer({ min: 0, max: C - 1 })), {
-    minLength: 1,
-    maxLength: 5,
-  }),
-);
+const rows = scoredRows(2, 6, -3, 3, 5);
 
 describe('multiclass_hinge_loss', () => {
   it('is max(0, 1 + max_{j≠y} s_j - s_y) for every row', () => {
     fc.assert(
       fc.property(rows, (rs) => {
-        const C = rs[0]?.[0].length as number;
-        const scores = f64(
-          [rs.length, C],
-          rs.flatMap((r) => r[0]),
-        );
-        const labels = i32(
-          [rs.length],
-          rs.map((r) => r[1]),
-        );
+        const { scores, labels } = scoredRowTensors(rs);
         const got = evaluate(loss, { scores, labels }, { reduction: 'none' }).loss as Float64Array;
         rs.forEach((r, i) => {
           expect(got[i]).toBeCloseTo(crammerSinger(r[0], r[1]), 12);

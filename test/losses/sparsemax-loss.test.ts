@@ -9,7 +9,8 @@ import {
   f64,
   i32,
   refusal,
-  uniform,
+  scoredRows,
+  scoredRowTensors,
   values,
 } from '../helpers/kernel.js';
 
@@ -45,26 +46,13 @@ function binarySparsemaxLoss(x: number, label: number): number {
   return v <= -1 ? 0 : v >= 1 ? v : (v + 1) ** 2 / 4;
 }
 
-const rows = fc.integer({ min: 1, max: 7 }).chain((C) =>
-  fc.array(fc.tuple(fc.array(uniform(-2, 2), { minLength: C, maxLength: C }), fc.integer({ min: 0, max: C - 1 })), {
-    minLength: 1,
-    maxLength: 4,
-  }),
-);
+const rows = scoredRows(1, 7, -2, 2, 4);
 
 describe('sparsemax_loss', () => {
   it('is the Fenchel–Young loss of the simplex projection (checked against bisection and the closed form)', () => {
     fc.assert(
       fc.property(rows, (rs) => {
-        const C = rs[0]?.[0].length as number;
-        const scores = f64(
-          [rs.length, C],
-          rs.flatMap((r) => r[0]),
-        );
-        const labels = i32(
-          [rs.length],
-          rs.map((r) => r[1]),
-        );
+        const { scores, labels } = scoredRowTensors(rs);
         const r = evaluate(loss, { scores, labels }, { reduction: 'none' }, ['scores'], {
           gamma: new Float64Array(rs.length).fill(1),
         });
@@ -74,7 +62,7 @@ describe('sparsemax_loss', () => {
           // the gradient is p - onehot(y)
           const { p } = bisectSparsemax(z);
           p.forEach((pj, j) => {
-            expect(g[i * C + j]).toBeCloseTo(pj - (j === y ? 1 : 0), 9);
+            expect(g[i * z.length + j]).toBeCloseTo(pj - (j === y ? 1 : 0), 9);
           });
         });
       }),
