@@ -10,7 +10,12 @@ mkdir -p "$out"
 # the entry files only (assembly/tables/ holds generated data they import)
 for src in "$root"/src/codec/wasm/assembly/*.ts; do
   name="$(basename "$src" .ts)"
-  # two fixed pages of memory (the loaders copy chunks through it), no runtime, no imports
+  # base64, double: two fixed pages (the loaders copy chunks through them); arrays: its fixed
+  # regions, then values as they come (up to 1 GiB); no runtime, no imports
+  case "$name" in
+    arrays) memory=(--initialMemory 11 --maximumMemory 16384) ;;
+    *) memory=(--initialMemory 2 --maximumMemory 2) ;;
+  esac
   "$root/node_modules/.bin/asc" "$src" -O3 --enable simd --runtime stub --noAssert --use abort= \
-    --initialMemory 2 --maximumMemory 2 -o "$out/$name.wasm"
+    "${memory[@]}" -o "$out/$name.wasm"
 done

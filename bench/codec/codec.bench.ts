@@ -8,7 +8,8 @@
 // (b64 encode; Buffer#toString('base64') is reported beside it).
 
 import * as jsBase64 from '../../src/codec/base64.js';
-import { decodeFloat, type ExternalB64, type FloatDType } from '../../src/codec/decode.js';
+import { Cuts, cutBody } from '../../src/codec/body.js';
+import { decodeFloat, type FloatDType } from '../../src/codec/decode.js';
 import { type Encoding, JsonWriter, maxTensorBytes, writeTensor } from '../../src/codec/encode.js';
 import * as wasmBase64 from '../../src/codec/wasm/base64.js';
 import { writeNumbers } from '../../src/codec/wasm/double.js';
@@ -102,8 +103,8 @@ export function runCodec(opts: CodecOptions, log: (s: string) => void): Row[] {
     log(`  ${row.case.padEnd(40)} ${row.value.toFixed(2).padStart(8)} ns/el  ${row.ratio.toFixed(3)}× ${baseline}`);
   };
 
-  const decode = (v: unknown, dtype: FloatDType, external?: ExternalB64) => () => {
-    const d = decodeFloat(v, '/input', dtype, { remaining: Number.MAX_SAFE_INTEGER }, external);
+  const decode = (v: unknown, dtype: FloatDType, cuts?: Cuts) => () => {
+    const d = decodeFloat(v, '/input', dtype, { remaining: Number.MAX_SAFE_INTEGER }, cuts);
     if (!d.ok) throw new Error(d.detail);
     releaseBuffers();
     return d.tensor;
@@ -127,7 +128,11 @@ export function runCodec(opts: CodecOptions, log: (s: string) => void): Row[] {
   // from the bytes first (latin1) and then buf.write, which is what the bytes path replaces.
   const b64Bytes = Buffer.from(b64, 'latin1');
   const mark = 'mark';
-  const fromBytes = decode({ shape, dtype: 'float64', b64: mark }, 'float64', new Map([[mark, b64Bytes]]));
+  const fromBytes = decode(
+    { shape, dtype: 'float64', b64: mark },
+    'float64',
+    new Cuts(new Map([[mark, b64Bytes]]), new Map()),
+  );
   record('decode b64 f64 from body bytes', 'buf.write base64', fromBytes, () => reused.write(b64, 'base64'), {
     on: 'ratio',
     op: '<=',
@@ -136,6 +141,20 @@ export function runCodec(opts: CodecOptions, log: (s: string) => void): Row[] {
   record('decode b64 f64 from body bytes', 'latin1 string + buf.write', fromBytes, () =>
     reused.write(b64Bytes.toString('latin1'), 'base64'),
   );
+
+  // A large loss request's numeric arrays are read from the body's bytes in WebAssembly
+  // (src/codec/wasm/arrays.ts) straight into the tensor, against what it replaces: the body's
+  // bytes to a string, JSON.parse, and the decoder's walk of the arrays it made.
+  const nestedBody = new Uint8Array(Buffer.from(`{"input":${nestedText}}`));
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const fromBody = () => {
+    const cut = cutBody(nestedBody, { maxValues: Number.MAX_SAFE_INTEGER });
+    const input = (JSON.parse(Buffer.from(cut?.text ?? []).toString()) as { input: unknown }).input;
+    return decode(input, 'float64', cut?.cuts)();
+  };
+  const viaJson = () => decode((JSON.parse(utf8.decode(nestedBody)) as { input: unknown }).input, 'float64')();
+  record('decode nested f64 from body bytes', 'UTF-8 + JSON.parse + decode', fromBody, viaJson);
+  record('decode nested f64 from body bytes', 'JSON.parse', fromBody, parseNested);
 
   // WebAssembly SIMD against the JS loops, bytes to bytes (src/codec/wasm/base64.ts): the
   // request path uses whichever wins on the Node.js lines lossd runs on (BENCHMARKS.md)

@@ -17,6 +17,8 @@ import { failure, pointerToken } from '../errors.js';
 import type { FloatArray, FloatTensor, IntTensor } from '../numeric/tensor.js';
 import { lendBytes, lendFloat } from './arena.js';
 import { base64Length, paddingOf } from './base64.js';
+import type { Cuts } from './body.js';
+import type { ReadArray } from './wasm/arrays.js';
 import { decodeBase64 } from './wasm/base64.js';
 
 export type FloatDType = 'float64' | 'float32';
@@ -28,9 +30,6 @@ const ELEMENT_SIZE: Record<WireDType, number> = { float32: 4, float64: 8, int32:
 const NONFINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
-
-/** Placeholders of b64 values cut from the body (./body.ts) → the base64 bytes. */
-export type ExternalB64 = ReadonlyMap<string, Uint8Array>;
 
 /** Elements still allowed in this request (LOSSD_MAX_ELEMENTS), shared by all its tensors. */
 export interface ElementBudget {
@@ -172,8 +171,9 @@ function base64Bytes(s: string): number {
 
 /**
  * Thrown when base64 text cut from the body's bytes (./body.ts) holds a character outside the
- * alphabet: the caller then parses the original body as JSON and decodes it again, so that
- * whatever is wrong is reported exactly as it would have been (src/pipeline/parse-body.ts, withBody).
+ * alphabet, or a tensor with an array cut from the body is refused: the caller then parses the
+ * original body as JSON and decodes it again, so that whatever is wrong is reported exactly as
+ * it would have been (src/pipeline/parse-body.ts, withBody).
  */
 export class ReparseRequired extends Error {
   constructor() {
@@ -183,11 +183,11 @@ export class ReparseRequired extends Error {
 
 /**
  * Decodes base64 into `bytes` exactly, or fails naming the b64 member. `s` is the text, or a
- * placeholder that `external` maps to the text's bytes (a value cut from the body).
+ * placeholder that `cuts` maps to the text's bytes (a value cut from the body).
  */
-function writeBase64(s: string, bytes: Uint8Array, path: string, external: ExternalB64 | undefined): void {
+function writeBase64(s: string, bytes: Uint8Array, path: string, cuts: Cuts | undefined): void {
   const want = bytes.byteLength;
-  const text = external?.get(s);
+  const text = cuts?.b64(s);
   const have = text === undefined ? base64Bytes(s) : base64Length(text.length, paddingOf(text));
   if (have !== want) {
     fail(path, have < 0 ? 'not valid base64' : `holds ${have} bytes where the shape and dtype need ${want}`);
@@ -230,11 +230,22 @@ interface ObjectForm {
   shape: number[];
   n: number;
   dtype: WireDType | undefined;
-  data: unknown[] | undefined;
+  /** The data member: parsed JSON, or the values of a flat array cut from the body. */
+  data: readonly unknown[] | Float64Array | undefined;
   b64: string | undefined;
 }
 
-function readObjectForm(v: Record<string, unknown>, path: string, budget: ElementBudget): ObjectForm {
+/** A placeholder's array (./body.ts), or undefined for any other value. */
+function cutArray(v: unknown, cuts: Cuts | undefined): ReadArray | undefined {
+  return typeof v === 'string' && cuts !== undefined ? cuts.array(v) : undefined;
+}
+
+function readObjectForm(
+  v: Record<string, unknown>,
+  path: string,
+  budget: ElementBudget,
+  cuts: Cuts | undefined,
+): ObjectForm {
   for (const key of Object.keys(v)) {
     if (!OBJECT_KEYS.has(key))
       fail(`${path}/${pointerToken(key)}`, `unknown tensor member ${shown(key)} (expected shape, data, dtype or b64)`);
@@ -262,12 +273,15 @@ function readObjectForm(v: Record<string, unknown>, path: string, budget: Elemen
     );
   }
   if (hasData) {
-    if (!Array.isArray(v.data)) fail(`${path}/data`, 'data must be a flat array of numbers');
-    if (v.data.length !== n) {
-      fail(`${path}/data`, `data has ${v.data.length} values, shape [${shape.join(', ')}] needs ${n}`);
+    const cut = cutArray(v.data, cuts);
+    const data = cut !== undefined && cut.shape.length === 1 ? cut.values : v.data;
+    if (!Array.isArray(data) && !(data instanceof Float64Array))
+      fail(`${path}/data`, 'data must be a flat array of numbers');
+    if (data.length !== n) {
+      fail(`${path}/data`, `data has ${data.length} values, shape [${shape.join(', ')}] needs ${n}`);
     }
     spend(budget, n, path);
-    return { shape, n, dtype, data: v.data, b64: undefined };
+    return { shape, n, dtype, data, b64: undefined };
   }
   if (typeof v.b64 !== 'string') fail(`${path}/b64`, 'b64 must be a base64 string');
   if (dtype === undefined) fail(`${path}/dtype`, 'a b64 tensor needs a dtype (float32, float64, int32 or int64)');
@@ -279,12 +293,12 @@ function readObjectForm(v: Record<string, unknown>, path: string, budget: Elemen
 function b64Values(
   form: ObjectForm,
   path: string,
-  external: ExternalB64 | undefined,
+  cuts: Cuts | undefined,
 ): Float64Array | Float32Array | Int32Array | BigInt64Array {
   const dtype = form.dtype as WireDType;
   // staged in a lent buffer (aligned: it starts its own ArrayBuffer), converted by the caller
   const bytes = lendBytes(form.n * ELEMENT_SIZE[dtype]);
-  writeBase64(form.b64 as string, bytes, `${path}/b64`, external);
+  writeBase64(form.b64 as string, bytes, `${path}/b64`, cuts);
   switch (dtype) {
     case 'float64':
       return new Float64Array(bytes.buffer, 0, form.n);
@@ -309,7 +323,7 @@ function decodeFloatOrThrow(
   path: string,
   dtype: FloatDType,
   budget: ElementBudget,
-  external: ExternalB64 | undefined,
+  cuts: Cuts | undefined,
 ): FloatTensor {
   if (Array.isArray(v)) {
     const shape = nestedShape(v, path);
@@ -319,18 +333,30 @@ function decodeFloatOrThrow(
     fillNested(v, shape, out, path, false);
     return { shape, data: out };
   }
+  const cut = cutArray(v, cuts);
+  if (cut !== undefined) {
+    const shape = [...cut.shape];
+    spend(budget, numelChecked(shape, path), path);
+    // read from the body as float64: the tensor is those values, or them rounded to float32
+    if (dtype === 'float64') return { shape, data: cut.values };
+    const out = allocFloat(dtype, cut.values.length);
+    out.set(cut.values);
+    return { shape, data: out };
+  }
   if (!isPlainObject(v)) {
     spend(budget, 1, path);
     const out = allocFloat(dtype, 1);
     out[0] = floatElement(v, () => path);
     return { shape: [], data: out };
   }
-  const form = readObjectForm(v, path, budget);
+  const form = readObjectForm(v, path, budget, cuts);
   if (form.data !== undefined) {
-    const out = allocFloat(dtype, form.n);
     const data = form.data;
     const round = form.dtype === 'float32';
     const int = form.dtype === 'int32' || form.dtype === 'int64';
+    // read from the body as float64 already: the tensor is those values
+    if (data instanceof Float64Array && dtype === 'float64' && !round && !int) return { shape: form.shape, data };
+    const out = allocFloat(dtype, form.n);
     // plain numbers first, in a loop with nothing else in it; anything else (the non-finite
     // strings, or an element to refuse) continues element by element from where it stopped
     let i = 0;
@@ -345,15 +371,10 @@ function decodeFloatOrThrow(
   if (form.dtype === dtype) {
     // Same element type on the wire and in memory: decode straight into the tensor.
     const out = allocFloat(dtype, form.n);
-    writeBase64(
-      form.b64 as string,
-      new Uint8Array(out.buffer, out.byteOffset, out.byteLength),
-      `${path}/b64`,
-      external,
-    );
+    writeBase64(form.b64 as string, new Uint8Array(out.buffer, out.byteOffset, out.byteLength), `${path}/b64`, cuts);
     return { shape: form.shape, data: out };
   }
-  const src = b64Values(form, path, external);
+  const src = b64Values(form, path, cuts);
   const out = allocFloat(dtype, form.n);
   if (src instanceof BigInt64Array) {
     for (let i = 0; i < form.n; i++) out[i] = Number(src[i]);
@@ -363,12 +384,7 @@ function decodeFloatOrThrow(
   return { shape: form.shape, data: out };
 }
 
-function decodeIntOrThrow(
-  v: unknown,
-  path: string,
-  budget: ElementBudget,
-  external: ExternalB64 | undefined,
-): IntTensor {
+function decodeIntOrThrow(v: unknown, path: string, budget: ElementBudget, cuts: Cuts | undefined): IntTensor {
   if (Array.isArray(v)) {
     const shape = nestedShape(v, path);
     const n = numelChecked(shape, path);
@@ -377,11 +393,21 @@ function decodeIntOrThrow(
     fillNested(v, shape, out, path, true);
     return { shape, data: out };
   }
+  const cut = cutArray(v, cuts);
+  if (cut !== undefined) {
+    const shape = [...cut.shape];
+    spend(budget, numelChecked(shape, path), path);
+    const values = cut.values;
+    const out = new Int32Array(values.length);
+    // a value to refuse is reported by the reference path (guard)
+    for (let i = 0; i < values.length; i++) out[i] = intElement(values[i], () => path);
+    return { shape, data: out };
+  }
   if (!isPlainObject(v)) {
     spend(budget, 1, path);
     return { shape: [], data: Int32Array.of(intElement(v, () => path)) };
   }
-  const form = readObjectForm(v, path, budget);
+  const form = readObjectForm(v, path, budget, cuts);
   const out = new Int32Array(form.n);
   if (form.data !== undefined) {
     const data = form.data;
@@ -390,7 +416,7 @@ function decodeIntOrThrow(
     for (; i < form.n; i++) out[i] = intElement(data[i], () => `${path}/data/${i}`);
     return { shape: form.shape, data: out };
   }
-  const src = b64Values(form, path, external);
+  const src = b64Values(form, path, cuts);
   const wide = src instanceof BigInt64Array;
   for (let i = 0; i < form.n; i++) {
     const x = wide ? Number(src[i]) : (src[i] as number);
@@ -401,31 +427,32 @@ function decodeIntOrThrow(
 
 export type Decoded<T> = { ok: true; tensor: T } | Failure;
 
-function guard<T>(run: () => T): Decoded<T> {
+function guard<T>(run: () => T, cuts: Cuts | undefined): Decoded<T> {
   try {
     return { ok: true, tensor: run() };
   } catch (e) {
-    if (e instanceof DecodeError)
-      return failure(e.code, `${cutPointer(e.path)}: ${e.message}`, [{ path: e.path, message: e.message }]);
-    throw e;
+    if (!(e instanceof DecodeError)) throw e;
+    // a refusal names elements by their place in the JSON: the reference path knows it
+    if (cuts?.hasArrays) throw new ReparseRequired();
+    return failure(e.code, `${cutPointer(e.path)}: ${e.message}`, [{ path: e.path, message: e.message }]);
   }
 }
 
 /**
- * Decodes a float tensor argument written in any of the three forms. `external` resolves b64
- * values cut from the body's bytes (./body.ts); may throw ReparseRequired for those.
+ * Decodes a float tensor argument written in any of the three forms. `cuts` resolves b64 values
+ * and arrays cut from the body's bytes (./body.ts); may throw ReparseRequired for those.
  */
 export function decodeFloat(
   v: unknown,
   path: string,
   dtype: FloatDType,
   budget: ElementBudget,
-  external?: ExternalB64,
+  cuts?: Cuts,
 ): Decoded<FloatTensor> {
-  return guard(() => decodeFloatOrThrow(v, path, dtype, budget, external));
+  return guard(() => decodeFloatOrThrow(v, path, dtype, budget, cuts), cuts);
 }
 
 /** Decodes an integer tensor argument (class indices, lengths) written in any of the three forms. */
-export function decodeInt(v: unknown, path: string, budget: ElementBudget, external?: ExternalB64): Decoded<IntTensor> {
-  return guard(() => decodeIntOrThrow(v, path, budget, external));
+export function decodeInt(v: unknown, path: string, budget: ElementBudget, cuts?: Cuts): Decoded<IntTensor> {
+  return guard(() => decodeIntOrThrow(v, path, budget, cuts), cuts);
 }

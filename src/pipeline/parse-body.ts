@@ -1,11 +1,13 @@
 // A request body's bytes to JSON, in the worker: UTF-8 (fatal on a bad sequence), JSON.parse,
-// and, for a large body, the b64 values cut from its bytes first (src/codec/body.ts) so that
-// JSON.parse never walks them; anything the cut version cannot parse is parsed again whole,
-// for the usual error. A body whose parse would not fit in this thread's heap is refused
-// before it is decoded (src/pipeline/heap-budget.ts).
+// and, for a large body, its b64 values (and, for a loss request, its large numeric arrays)
+// cut from its bytes first (src/codec/body.ts) so that JSON.parse never walks them; anything
+// the cut version cannot parse, or answers otherwise than the whole body would be answered, is
+// parsed again whole. A body whose parse would not fit in this thread's heap is refused before
+// it is decoded (src/pipeline/heap-budget.ts).
 
-import { cutB64 } from '../codec/body.js';
-import { type ExternalB64, ReparseRequired } from '../codec/decode.js';
+import { type Cuts, cutBody } from '../codec/body.js';
+import { ReparseRequired } from '../codec/decode.js';
+import { releaseArrays } from '../codec/wasm/arrays.js';
 import { type Failure, failure } from '../errors.js';
 import { HEAP_BUDGET, parseCostBound } from './heap-budget.js';
 
@@ -41,12 +43,12 @@ export function parseText(bytes: Uint8Array): Parsed {
   }
 }
 
-/** The body as JSON, and the b64 values cut from its bytes when it is large. */
-function parseBody(bytes: Uint8Array): Parsed & { b64?: ExternalB64 } {
-  const cut = cutB64(bytes);
+/** The body as JSON, and what was cut from its bytes when it is large. */
+function parseBody(bytes: Uint8Array, arrays: { maxValues: number } | undefined): Parsed & { cuts?: Cuts } {
+  const cut = cutBody(bytes, arrays);
   if (cut !== null) {
     const parsed = parseText(cut.text);
-    if (parsed.ok) return { ...parsed, b64: cut.b64 };
+    if (parsed.ok) return { ...parsed, cuts: cut.cuts };
     if ('refused' in parsed) return parsed;
   }
   return parseText(bytes);
@@ -56,21 +58,37 @@ function parseBody(bytes: Uint8Array): Parsed & { b64?: ExternalB64 } {
 export const malformed = (message: string) =>
   failure('LOSSD_MALFORMED_JSON', `the body is not valid JSON: ${message}`, [{ path: '', message }]);
 
+/** Large numeric arrays are cut too when given: `settled` says whether an outcome may stand. */
+export interface ArrayCuts<T> {
+  readonly arrays: { readonly maxValues: number };
+  /** An outcome that is not settled (a refusal) is computed again from the whole body. */
+  readonly settled: (out: T) => boolean;
+}
+
 /**
- * Parses a raw body and runs `compute` on it, with the b64 values cut from its bytes when it
- * is large; when those need the reference path (ReparseRequired), parses it again whole and
- * runs `compute` without them.
+ * Parses a raw body and runs `compute` on it, with the b64 values (and, given `arrayCuts`, the
+ * numeric arrays) cut from its bytes when it is large; when those need the reference path
+ * (ReparseRequired, an unsettled outcome, an array placeholder left where no tensor was
+ * decoded), parses it again whole and runs `compute` without them.
  */
-export function withBody<T>(bytes: Uint8Array, compute: (value: unknown, b64?: ExternalB64) => T): T | Failure {
-  const parsed = parseBody(bytes);
+export function withBody<T>(
+  bytes: Uint8Array,
+  compute: (value: unknown, cuts?: Cuts) => T,
+  arrayCuts?: ArrayCuts<T>,
+): T | Failure {
+  const parsed = parseBody(bytes, arrayCuts?.arrays);
   if (!parsed.ok) return 'refused' in parsed ? parsed.refused : malformed(parsed.message);
   try {
-    return compute(parsed.value, parsed.b64);
+    const out = compute(parsed.value, parsed.cuts);
+    const cuts = parsed.cuts;
+    if (cuts === undefined || !cuts.hasArrays || (arrayCuts?.settled(out) && cuts.allArraysUsed())) return out;
   } catch (e) {
     if (!(e instanceof ReparseRequired)) throw e;
-    // b64 text cut from the bytes was not plain base64: the reference path reports it
-    const whole = parseText(bytes);
-    if (whole.ok) return compute(whole.value);
-    return 'refused' in whole ? whole.refused : malformed(whole.message);
+  } finally {
+    releaseArrays();
   }
+  // something cut from the bytes needs the reference path
+  const whole = parseText(bytes);
+  if (whole.ok) return compute(whole.value);
+  return 'refused' in whole ? whole.refused : malformed(whole.message);
 }

@@ -3,7 +3,7 @@
 // single-request pipeline (./run-item.ts), in order. A failing item becomes {"error": problem}
 // with its paths under /items/i; it never sinks the others.
 
-import type { ExternalB64 } from '../codec/decode.js';
+import type { Cuts } from '../codec/body.js';
 import { batchRequestSchema } from '../contract/batch-envelope.js';
 import { type Failure, failure } from '../errors.js';
 import { answerItem, envelopeFailure } from './run-item.js';
@@ -43,7 +43,7 @@ function declaredElements(v: unknown): number {
 
 const encoder = new TextEncoder();
 
-export function runBatch(body: unknown, limits: BatchLimits, b64?: ExternalB64): BatchSuccess | Failure {
+export function runBatch(body: unknown, limits: BatchLimits, cuts?: Cuts): BatchSuccess | Failure {
   const parsed = batchRequestSchema.safeParse(body);
   if (!parsed.success) return envelopeFailure(parsed.error, 'batch');
   // the items as parsed from JSON, not Zod's copies: a copy assigns keys, so an item's own
@@ -72,7 +72,7 @@ export function runBatch(body: unknown, limits: BatchLimits, b64?: ExternalB64):
   // the items share one work budget, as they share the element limit
   const work = workBudget(limits.maxElements);
   const parts = items.map((item, i): Uint8Array => {
-    const answer = answerItem(item, `/items/${i}`, { maxElements: limits.maxElements, work }, b64);
+    const answer = answerItem(item, `/items/${i}`, { maxElements: limits.maxElements, work }, cuts);
     kernelMs += answer.kernelMs;
     return answer.bytes;
   });

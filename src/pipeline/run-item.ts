@@ -5,7 +5,7 @@
 
 import type { z } from 'zod';
 import { cutPointer, shown } from '../bounded-text.js';
-import type { ExternalB64 } from '../codec/decode.js';
+import type { Cuts } from '../codec/body.js';
 import { batchItemSchema } from '../contract/batch-envelope.js';
 import { type Failure, failure, PROBLEMS, type ProblemIssue, pointer, problemBody } from '../errors.js';
 import { findLoss, knownNames } from '../registry/index.js';
@@ -55,7 +55,7 @@ export function answerItem(
   item: { loss: string } & Record<string, unknown>,
   at: string,
   limits: Limits,
-  b64?: ExternalB64,
+  cuts?: Cuts,
 ): ItemAnswer {
   const { loss: name, ...body } = item;
   const loss = findLoss(name);
@@ -67,15 +67,15 @@ export function answerItem(
       at,
     );
   }
-  const out = runLoss(loss, body, limits, { b64 });
+  const out = runLoss(loss, body, limits, { cuts });
   if (!out.ok) return errorAnswer(out, at);
   return { bytes: out.body, status: 200, elements: out.elements, kernelMs: out.kernelMs };
 }
 
 /** An item as parsed from JSON, envelope unchecked (a stream's line). */
-export function answerParsedItem(value: unknown, maxElements: number, b64?: ExternalB64): ItemAnswer {
+export function answerParsedItem(value: unknown, maxElements: number, cuts?: Cuts): ItemAnswer {
   const parsed = batchItemSchema.safeParse(value);
   if (!parsed.success) return errorAnswer(envelopeFailure(parsed.error, 'item'));
   // the item as parsed from JSON, not Zod's copy (see run-batch.ts: an own "__proto__" key)
-  return answerItem(value as { loss: string } & Record<string, unknown>, '', { maxElements }, b64);
+  return answerItem(value as { loss: string } & Record<string, unknown>, '', { maxElements }, cuts);
 }

@@ -6,7 +6,8 @@
 import type { z } from 'zod';
 import { cutPointer, shown } from '../bounded-text.js';
 import { lendFloat32, lendFloat64, releaseRequestBuffers } from '../codec/arena.js';
-import { decodeFloat, decodeInt, type ElementBudget, type ExternalB64, type FloatDType } from '../codec/decode.js';
+import type { Cuts } from '../codec/body.js';
+import { decodeFloat, decodeInt, type ElementBudget, type FloatDType } from '../codec/decode.js';
 import { type Encoding, type Helper, JsonWriter, jsonNumber, maxTensorBytes, writeTensor } from '../codec/encode.js';
 import { envelopeSchema } from '../contract/envelope.js';
 import { type ErrorCode, type Failure, failure, type ProblemIssue, pointer } from '../errors.js';
@@ -119,15 +120,15 @@ function gradFailure(index: number, message: string): Failure {
 
 /** What the worker adds for large bodies; the pipeline is the same without them. */
 export interface Extras {
-  /** b64 values cut from the body's bytes (src/codec/body.ts), by placeholder. */
-  readonly b64?: ExternalB64;
+  /** b64 values and arrays cut from the body's bytes (src/codec/body.ts), by placeholder. */
+  readonly cuts?: Cuts;
   /** Another worker that may write half of a large response tensor (src/pool/worker.ts). */
   readonly helper?: Helper;
 }
 
 /**
  * Computes one loss request. Never throws for anything a client can send, except
- * ReparseRequired when `extras.b64` holds something only the reference path reports exactly:
+ * ReparseRequired when `extras.cuts` holds something only the reference path reports exactly:
  * the caller then runs it again without.
  */
 export function runLoss(loss: AnyLossDescriptor, body: unknown, limits: Limits, extras: Extras = {}): Outcome {
@@ -139,7 +140,7 @@ export function runLoss(loss: AnyLossDescriptor, body: unknown, limits: Limits, 
   }
 }
 
-function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, helper }: Extras): Outcome {
+function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { cuts, helper }: Extras): Outcome {
   if (!isPlainObject(body)) {
     return failure('LOSSD_INVALID_REQUEST', 'the body must be a JSON object', [
       { path: '', message: 'expected a JSON object' },
@@ -158,7 +159,7 @@ function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, 
     const raw = env[spec.name];
     if (raw === undefined) continue;
     const path = `/${spec.name}`;
-    const d = spec.kind === 'int' ? decodeInt(raw, path, budget, b64) : decodeFloat(raw, path, dtype, budget, b64);
+    const d = spec.kind === 'int' ? decodeInt(raw, path, budget, cuts) : decodeFloat(raw, path, dtype, budget, cuts);
     if (!d.ok) return d;
     args[spec.name] = d.tensor;
   }
@@ -169,7 +170,7 @@ function compute(loss: AnyLossDescriptor, body: unknown, limits: Limits, { b64, 
   // grad_output is decoded like a tensor argument (step 8).
   let gradOut: FloatTensor | null = null;
   if (env.grad_output !== undefined) {
-    const d = decodeFloat(env.grad_output, '/grad_output', dtype, budget, b64);
+    const d = decodeFloat(env.grad_output, '/grad_output', dtype, budget, cuts);
     if (!d.ok) return d;
     gradOut = d.tensor;
   }

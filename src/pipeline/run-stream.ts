@@ -21,7 +21,7 @@ export interface StreamGroupSuccess {
 const LF = 0x0a;
 
 function answerLine(line: Uint8Array, maxElements: number): ItemAnswer {
-  const out = withBody(line, (value, b64) => answerParsedItem(value, maxElements, b64));
+  const out = withBody(line, (value, cuts) => answerParsedItem(value, maxElements, cuts));
   return 'ok' in out ? errorAnswer(out) : out;
 }
 

@@ -67,13 +67,17 @@ export function runTask(task: LossTask | BatchTask | InferTask): Reply {
     let out: ReturnType<typeof runLoss> | ReturnType<typeof runBatch>;
     if (task.kind === 'batch') {
       const limits = { maxItems: task.maxItems, maxElements: task.maxElements };
-      out = withBody(task.body, (value, b64) => runBatch(value, limits, b64));
+      out = withBody(task.body, (value, cuts) => runBatch(value, limits, cuts));
     } else {
       const loss = findLoss(task.loss);
       if (loss === undefined) return failure('LOSSD_UNKNOWN_LOSS', `no loss named "${task.loss}"`);
       const limits = { maxElements: task.maxElements };
       const helper = task.helper === undefined ? undefined : helperOn(task.helper);
-      out = withBody(task.body, (value, b64) => runLoss(loss, value, limits, { b64, helper }));
+      // a loss request's large numeric arrays are read from the body's bytes as well
+      out = withBody(task.body, (value, cuts) => runLoss(loss, value, limits, { cuts, helper }), {
+        arrays: { maxValues: task.maxElements },
+        settled: (o) => o.ok,
+      });
     }
     if (!out.ok) return out;
     // the body's bytes are in a buffer of their own (never pooled): transferable

@@ -1,9 +1,10 @@
-// src/codec/body.ts cuts the long b64 values out of a large body before JSON.parse, and the
-// decoder reads them from the body's bytes. The answers must be exactly those of the reference
-// path (the whole body parsed as JSON), for valid bodies and for every kind of broken one.
+// src/codec/body.ts cuts the long b64 values and the large numeric arrays out of a large body
+// before JSON.parse, and the decoder reads them from the body's bytes. The answers must be
+// exactly those of the reference path (the whole body parsed as JSON), for valid bodies and
+// for every kind of broken one.
 
-import { describe, expect, it } from 'vitest';
-import { cutB64 } from '../../src/codec/body.js';
+import { describe, expect, it, vi } from 'vitest';
+import { cutBody } from '../../src/codec/body.js';
 import { runLoss } from '../../src/pipeline/run-loss.js';
 import { runTask } from '../../src/pool/worker.js';
 import { findLoss } from '../../src/registry/index.js';
@@ -15,7 +16,7 @@ const b64 = (a: Float64Array) => Buffer.from(a.buffer).toString('base64');
 const bytes = (body: unknown) => new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
 
 /** The reference: the body parsed whole, then the pipeline. */
-function reference(loss: string, body: Uint8Array): string {
+function reference(loss: string, body: Uint8Array, maxElements = 1e8): string {
   const descriptor = findLoss(loss);
   if (!descriptor) throw new Error(loss);
   let parsed: unknown;
@@ -27,37 +28,38 @@ function reference(loss: string, body: Uint8Array): string {
       detail: `the body is not valid JSON: ${(e as Error).message}`,
     });
   }
-  const out = runLoss(descriptor, parsed, { maxElements: 1e8 });
+  const out = runLoss(descriptor, parsed, { maxElements });
   return out.ok ? out.json : JSON.stringify({ code: out.code, detail: out.detail });
 }
 
-function viaWorker(loss: string, body: Uint8Array): string {
-  const r = runTask({ kind: 'loss', loss, body, maxElements: 1e8 });
+function viaWorker(loss: string, body: Uint8Array, maxElements = 1e8): string {
+  const r = runTask({ kind: 'loss', loss, body, maxElements });
   return r.ok ? Buffer.from(r.body).toString('utf8') : JSON.stringify({ code: r.code, detail: r.detail });
 }
 
-describe('cutB64', () => {
+describe('cutBody: b64 values', () => {
   it('leaves small bodies alone', () => {
     expect(
-      cutB64(bytes({ input: { shape: [2], dtype: 'float64', b64: b64(Float64Array.of(1, 2)) }, target: 0 })),
+      cutBody(bytes({ input: { shape: [2], dtype: 'float64', b64: b64(Float64Array.of(1, 2)) }, target: 0 })),
     ).toBeNull();
   });
 
   it('cuts the long b64 values, and only those', () => {
     const body = bytes({ input: { shape: [N], dtype: 'float64', b64: b64(x) }, target: [1, 2], encoding: 'b64' });
-    const cut = cutB64(body);
+    const cut = cutBody(body);
     expect(cut).not.toBeNull();
-    expect(cut?.b64.size).toBe(1);
-    const parsed = JSON.parse(Buffer.from(cut?.text ?? []).toString()) as { input: { b64: string }; encoding: string };
+    const text = Buffer.from(cut?.text ?? []).toString();
+    expect(text.split('\\u0000b64:').length - 1).toBe(1);
+    const parsed = JSON.parse(text) as { input: { b64: string }; encoding: string };
     expect(parsed.encoding).toBe('b64');
-    expect(Buffer.from(cut?.b64.get(parsed.input.b64) ?? []).toString('latin1')).toBe(b64(x));
+    expect(Buffer.from(cut?.cuts.b64(parsed.input.b64) ?? []).toString('latin1')).toBe(b64(x));
   });
 
   it('leaves b64 text with escapes, and "b64" inside strings, to JSON.parse', () => {
     const escaped = `{"input":{"shape":[${N}],"dtype":"float64","b64":"${b64(x).replace(/\//g, '\\/')}"},"target":0}`;
-    expect(cutB64(bytes(escaped))).toBeNull();
+    expect(cutBody(bytes(escaped))).toBeNull();
     const inString = `{"note":"x\\"b64\\":\\"${'A'.repeat(80_000)}\\"","target":0}`;
-    expect(cutB64(bytes(inString))).toBeNull();
+    expect(cutBody(bytes(inString))).toBeNull();
   });
 
   it('names every cut value with a placeholder of its own request', () => {
@@ -65,10 +67,52 @@ describe('cutB64', () => {
       input: { shape: [N], dtype: 'float64', b64: b64(x) },
       target: { shape: [N], dtype: 'float64', b64: b64(y) },
     });
-    const a = [...(cutB64(body)?.b64.keys() ?? [])];
-    const b = [...(cutB64(body)?.b64.keys() ?? [])];
-    expect(a.length).toBe(2);
+    const marks = () => {
+      const parsed = JSON.parse(Buffer.from(cutBody(body)?.text ?? []).toString()) as Record<string, { b64: string }>;
+      return [parsed.input?.b64, parsed.target?.b64];
+    };
+    const [a, b] = [marks(), marks()];
     expect(new Set([...a, ...b]).size).toBe(4);
+  });
+});
+
+describe('cutBody: numeric arrays', () => {
+  const input = Array.from({ length: 100 }, (_, i) => Array.from({ length: 100 }, (_, j) => Math.cos(i * j)));
+  const body = bytes({ input, target: Array.from({ length: 2000 }, (_, i) => i), shape: [1, 2, 3], note: 'x' });
+
+  it('cuts only when asked (loss requests), and only arrays of 1024 values or more', () => {
+    expect(cutBody(body)).toBeNull();
+    const cut = cutBody(body, { maxValues: 1e8 });
+    const parsed = JSON.parse(Buffer.from(cut?.text ?? []).toString()) as Record<string, unknown>;
+    expect(parsed.shape).toEqual([1, 2, 3]);
+    expect(parsed.note).toBe('x');
+    const a = cut?.cuts.array(parsed.input as string);
+    expect(a?.shape).toEqual([100, 100]);
+    expect([...(a?.values ?? [])]).toEqual(input.flat());
+    expect([...(cut?.cuts.array(parsed.target as string)?.values ?? [])]).toEqual(
+      Array.from({ length: 2000 }, (_, i) => i),
+    );
+    expect(cut?.cuts.allArraysUsed()).toBe(true);
+  });
+
+  it('notices an array that was not decoded as a tensor', () => {
+    const cut = cutBody(body, { maxValues: 1e8 });
+    const parsed = JSON.parse(Buffer.from(cut?.text ?? []).toString()) as Record<string, unknown>;
+    cut?.cuts.array(parsed.input as string);
+    expect(cut?.cuts.allArraysUsed()).toBe(false);
+  });
+
+  it('leaves a valid request with nothing large for JSON.parse', () => {
+    const big = bytes({ input: input, target: input });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(viaWorker('mse_loss', big)).toMatch(/^\{"loss":/);
+      const lengths = parse.mock.calls.map(([text]) => String(text).length);
+      expect(lengths.length).toBeGreaterThan(0);
+      expect(Math.max(...lengths)).toBeLessThan(200);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });
 
@@ -113,5 +157,89 @@ describe('a large b64 request in the worker', () => {
   it.each(cases)('answers as the reference path: %s', (_name, loss, body) => {
     const b = bytes(body);
     expect(viaWorker(loss, b)).toBe(reference(loss, b));
+  });
+});
+
+describe('a large nested request in the worker', () => {
+  const B = 256;
+  const C = 100;
+  const rows = (f: (i: number, j: number) => number, b = B, c = C) =>
+    Array.from({ length: b }, (_, i) => Array.from({ length: c }, (_, j) => f(i, j)));
+  const logits = rows((i, j) => Math.sin(i * C + j) * 3);
+  const classes = Array.from({ length: B }, (_, i) => (i * 7) % C);
+  const flatX = Array.from(x);
+  const cases: [string, string, unknown, number?][] = [
+    ['nested input, nested int targets', 'cross_entropy', { input: logits, target: classes }],
+    ['pretty-printed', 'cross_entropy', JSON.stringify({ input: logits, target: classes }, null, 2)],
+    ['float32 request', 'cross_entropy', { input: logits, target: classes, dtype: 'float32', encoding: 'flat' }],
+    ['nested grad_output', 'mse_loss', { input: logits, target: 0, reduction: 'none', grad_output: logits }],
+    ['both arguments differentiated', 'mse_loss', { input: logits, target: logits, grad_wrt: ['input', 'target'] }],
+    ['flat data', 'mse_loss', { input: { shape: [N], data: flatX }, target: { shape: [N], data: Array.from(y) } }],
+    ['flat data as float32', 'mse_loss', { input: { shape: [N], data: flatX, dtype: 'float32' }, target: 0 }],
+    [
+      'flat data as int32',
+      'l1_loss',
+      { input: { shape: [N], data: flatX.map(Math.round), dtype: 'int32' }, target: 0 },
+    ],
+    ['flat data, non-integers as int32', 'l1_loss', { input: { shape: [N], data: flatX, dtype: 'int32' }, target: 0 }],
+    ['flat data of the wrong length', 'mse_loss', { input: { shape: [N + 1], data: flatX }, target: 0 }],
+    ['nested data in the flat form', 'mse_loss', { input: { shape: [B * C], data: logits }, target: 0 }],
+    [
+      'a target class out of range',
+      'cross_entropy',
+      { input: logits, target: classes.map((c, i) => (i === 200 ? C : c)) },
+    ],
+    [
+      'a non-integer target',
+      'cross_entropy',
+      { input: logits, target: classes.map((c, i) => (i === 9 ? c + 0.5 : c)) },
+    ],
+    [
+      'a target too large for int32',
+      'nll_loss',
+      { input: logits, target: classes.map((c, i) => (i === 9 ? 2 ** 31 : c)) },
+    ],
+    ['shapes that do not match', 'mse_loss', { input: logits, target: rows(() => 1, B, C - 1) }],
+    ['ragged rows', 'mse_loss', { input: [...logits.slice(0, 10), [1, 2], ...logits.slice(10)], target: 0 }],
+    [
+      'NaN strings inside',
+      'mse_loss',
+      { input: rows((i, j) => (i === 3 && j === 5 ? ('NaN' as unknown as number) : i)), target: 0 },
+    ],
+    ['a big array under an unknown key', 'mse_loss', { input: logits, target: 0, extra: logits }],
+    ['a big array as an option', 'cross_entropy', { input: logits, target: classes, label_smoothing: flatX }],
+    ['a big array as reduction', 'mse_loss', { input: logits, target: 0, reduction: logits }],
+    ['a big array in grad_wrt', 'mse_loss', { input: logits, target: 0, grad_wrt: flatX }],
+    [
+      'the same key twice',
+      'mse_loss',
+      `{"input":${JSON.stringify(logits)},"input":${JSON.stringify(rows(() => 2))},"target":0}`,
+    ],
+    [
+      'a big array where an object is wanted',
+      'mse_loss',
+      { input: { shape: flatX.map(() => 1), data: [1] }, target: 0 },
+    ],
+    ['nested deeper than the maximum rank', 'mse_loss', { input: [[[[[[[[[flatX.slice(0, 2000)]]]]]]]]], target: 0 }],
+    ['not JSON after the arrays', 'mse_loss', `{"input":${JSON.stringify(logits)},"target":0,}`],
+    ['not JSON inside an array', 'mse_loss', `{"input":${JSON.stringify(logits).replace('],[', '],,[')},"target":0}`],
+    [
+      'beside a b64 value',
+      'mse_loss',
+      { input: logits, target: { shape: [B, C], dtype: 'float64', b64: b64(Float64Array.from(logits.flat())) } },
+    ],
+    ['over the element limit', 'mse_loss', { input: logits, target: 0 }, B * C - 1],
+    ['over the element limit together', 'mse_loss', { input: logits, target: logits }, B * C + 10],
+    ['numbers JSON.parse reads to 0 and Infinity', 'l1_loss', { input: rows(() => 1), target: 0 }],
+  ];
+  it.each(cases)('answers as the reference path: %s', (_name, loss, body, maxElements) => {
+    const b = bytes(body);
+    expect(viaWorker(loss, b, maxElements)).toBe(reference(loss, b, maxElements));
+  });
+
+  it('answers as the reference path with numbers at the edges of what JSON.parse reads', () => {
+    const edge = ['1e-400', '1e400', '-0', '5e-324', `1${'0'.repeat(30)}`, '0.1e1', '123456789012345678901'];
+    const text = `{"input":[${Array.from({ length: 4096 }, (_, i) => edge[i % edge.length]).join(',')}],"target":0,"reduction":"none"}`;
+    expect(viaWorker('mse_loss', bytes(text))).toBe(reference('mse_loss', bytes(text)));
   });
 });

@@ -1,5 +1,6 @@
 // The committed .wasm files are what scripts/build-wasm.sh makes of src/codec/wasm/assembly/,
-// and the generated tables there are what scripts/gen-ryu-tables.mjs makes.
+// and the generated tables there are what scripts/gen-ryu-tables.mjs and
+// scripts/gen-pow10-table.mjs make.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -24,12 +25,15 @@ it('src/codec/wasm/*.wasm is what scripts/build-wasm.sh builds (run it after edi
   }
 }, 60_000);
 
-it('src/codec/wasm/assembly/tables/pow5.ts is what scripts/gen-ryu-tables.mjs writes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lossd-ryu-'));
+it.each([
+  ['pow5.ts', 'gen-ryu-tables.mjs'],
+  ['pow10.ts', 'gen-pow10-table.mjs'],
+])('src/codec/wasm/assembly/tables/%s is what scripts/%s writes', (table, script) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lossd-tables-'));
   try {
-    const file = join(dir, 'pow5.ts');
-    execFileSync(process.execPath, [join(root, 'scripts/gen-ryu-tables.mjs'), file], { stdio: 'pipe' });
-    expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(root, 'src/codec/wasm/assembly/tables/pow5.ts'), 'utf8'));
+    const file = join(dir, table);
+    execFileSync(process.execPath, [join(root, 'scripts', script), file], { stdio: 'pipe' });
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(root, 'src/codec/wasm/assembly/tables', table), 'utf8'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
