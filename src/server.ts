@@ -1,6 +1,7 @@
 // The process: configuration, logger, worker pool, listening, and a graceful shutdown that
 // turns readiness off, finishes in-flight requests, then exits.
 
+import './gc-flags.js';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
