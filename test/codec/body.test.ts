@@ -243,3 +243,38 @@ describe('a large nested request in the worker', () => {
     expect(viaWorker('mse_loss', bytes(text))).toBe(reference('mse_loss', bytes(text)));
   });
 });
+
+describe('hostile large bodies through the array reader', () => {
+  // each one answered exactly as the reference path answers it (a reader that stalled on one
+  // would time the test out)
+  const cases: [string, string][] = [
+    ['a megabyte of opening brackets', `{"input":${'['.repeat(1 << 20)}`],
+    [
+      'brackets nested past the maximum rank, a million times',
+      `{"input":[${'[[[[[[[[[1]]]]]]]]],'.repeat(50_000)}1],"target":0}`,
+    ],
+    ['a number of 200,000 digits', `{"input":[${'9'.repeat(200_000)},1],"target":0}`],
+    [
+      'exponents of 100,000 digits',
+      `{"input":[${Array.from({ length: 20 }, () => `1e${'9'.repeat(5000)}`).join(',')}],"target":0}`,
+    ],
+    ['a body of digits only', '1'.repeat(300_000)],
+    ['100,000 tiny arrays', `{"input":[${'[1],'.repeat(100_000)}[1]],"target":0}`],
+    [
+      '4096 arrays just over the cut size',
+      `{"input":[${Array.from({ length: 4096 }, () => `[${'1,'.repeat(1023)}1]`).join(',')}],"target":0}`,
+    ],
+    ['a long array that ends in a string', `{"input":[${'0.5,'.repeat(100_000)}"x"],"target":0}`],
+    ['a long array never closed', `{"input":[${'0.5,'.repeat(100_000)}`],
+    ['a long array in a string, with escapes', `{"input":"\\"[${'1,'.repeat(100_000)}1]\\"","target":0}`],
+    ['NUL bytes and stray bytes after the numbers', `{"input":[${'1,'.repeat(40_000)}1]\u0000,"target":0}`],
+    [
+      'numbers with every sign and exponent JSON forbids',
+      `{"input":[${'+1,-,1e,.5,01,1.,-0x1,'.repeat(10_000)}1],"target":0}`,
+    ],
+  ];
+  it.each(cases)('answers as the reference path: %s', (_name, text) => {
+    const b = bytes(text);
+    expect(viaWorker('mse_loss', b)).toBe(reference('mse_loss', b));
+  });
+});
