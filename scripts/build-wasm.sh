@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$root/src/codec/wasm}"
 mkdir -p "$out"
-# the entry files only (assembly/tables/ holds generated data they import)
+# the entry files only (assembly/tables/ holds generated data they import, assembly/common/ shared code)
 for src in "$root"/src/codec/wasm/assembly/*.ts; do
   name="$(basename "$src" .ts)"
   # base64, double: two fixed pages (the loaders copy chunks through them); arrays: its fixed

@@ -17,6 +17,7 @@
 // Memory (grows): the table, IN (a chunk and its sentinel), the hard list of the chunk, the
 // finished arrays, then the values from OUT on, 8 bytes each, in the order they appear.
 
+import { umulh } from './common/wide';
 import { POW10, POW10_MAX, POW10_MIN } from './tables/pow10';
 
 export const IN: usize = 65536;
@@ -91,20 +92,6 @@ export function pending(): bool {
 }
 
 // ---------------------------------------------------------------- numbers
-
-function umulh(a: u64, b: u64): u64 {
-  const aLo = a & 0xffffffff;
-  const aHi = a >> 32;
-  const bLo = b & 0xffffffff;
-  const bHi = b >> 32;
-  const b00 = aLo * bLo;
-  const b01 = aLo * bHi;
-  const b10 = aHi * bLo;
-  const b11 = aHi * bHi;
-  const mid1 = b10 + (b00 >> 32);
-  const mid2 = b01 + (mid1 & 0xffffffff);
-  return b11 + (mid1 >> 32) + (mid2 >> 32);
-}
 
 let parsed: f64 = 0;
 

@@ -8,25 +8,12 @@
 // Memory layout (two 64 KiB pages, fixed): the tables, then up to IN_MAX doubles at IN, the
 // text at OUT (at most 28 bytes a number, separator included).
 
+import { umulh } from './common/wide';
 import { POW5_INV_SPLIT, POW5_SPLIT } from './tables/pow5';
 
 export const IN: usize = 32768;
 export const IN_MAX: i32 = 2048;
 export const OUT: usize = 65536;
-
-function umulh(a: u64, b: u64): u64 {
-  const aLo = a & 0xffffffff;
-  const aHi = a >> 32;
-  const bLo = b & 0xffffffff;
-  const bHi = b >> 32;
-  const b00 = aLo * bLo;
-  const b01 = aLo * bHi;
-  const b10 = aHi * bLo;
-  const b11 = aHi * bHi;
-  const mid1 = b10 + (b00 >> 32);
-  const mid2 = b01 + (mid1 & 0xffffffff);
-  return b11 + (mid1 >> 32) + (mid2 >> 32);
-}
 
 // Divisions of u64 by constants as multiplications (V8 emits a hardware division for i64.div_u)
 function div5(x: u64): u64 {
