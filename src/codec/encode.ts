@@ -34,6 +34,9 @@ const MAX_NUMBER_BYTES = 27;
 export class JsonWriter {
   private buf: Buffer;
   private pos = 0;
+  /** What precedes each inserted part (views of buf) and the parts, in order (insert()). */
+  private readonly done: Uint8Array[] = [];
+  private chunkStart = 0;
 
   constructor(capacity = 256) {
     this.buf = Buffer.allocUnsafeSlow(Math.max(32, capacity));
@@ -66,11 +69,26 @@ export class JsonWriter {
     this.pos = writeRows(data, offset, count, len, this.buf, this.pos);
   }
 
-  /** Appends bytes (a part another thread wrote). */
+  /** Appends bytes. */
   append(bytes: Uint8Array): void {
     this.ensure(bytes.length);
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;
+  }
+
+  /**
+   * Places `bytes` (a part another thread wrote, in a buffer of its own) here without copying
+   * them: the output is then several chunks (chunks()).
+   */
+  insert(bytes: Uint8Array): void {
+    this.done.push(this.buf.subarray(this.chunkStart, this.pos), bytes);
+    this.chunkStart = this.pos;
+  }
+
+  /** The output in order: views of the writer's buffer, and the parts inserted between them. */
+  chunks(): Uint8Array[] {
+    const tail = this.buf.subarray(this.chunkStart, this.pos);
+    return this.done.length === 0 ? [this.bytes()] : [...this.done, tail];
   }
 
   /** Appends ASCII text (JSON punctuation, numbers, keys) as bytes. */
@@ -107,12 +125,13 @@ export class JsonWriter {
 
   /** The bytes written, as a view of the writer's own buffer (transfer its `.buffer`). */
   bytes(): Uint8Array {
+    if (this.done.length > 0) throw new Error('the output has inserted parts: read it with chunks()');
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.pos);
   }
 
   /** The bytes written, as text (tests, small bodies). */
   text(): string {
-    return this.buf.toString('latin1', 0, this.pos);
+    return Buffer.concat(this.chunks()).toString('latin1');
   }
 }
 
@@ -226,7 +245,7 @@ function writeShared(
   out.byte(COMMA);
   const theirs = wait();
   if (theirs === null) writeTensorPart(out, data, shape, encoding, half, units);
-  else out.append(theirs);
+  else out.insert(theirs);
   if (encoding === 'flat') out.ascii(']}');
   else out.byte(CLOSE);
 }

@@ -48,6 +48,11 @@ export interface Success {
   readonly ok: true;
   /** The UTF-8 JSON of the response body, in an ArrayBuffer of its own (transferable). */
   readonly body: Uint8Array;
+  /**
+   * When another worker wrote part of the body: the rest of it, in order after `body` (each in
+   * a transferable buffer; a part's bytes are never copied into another's).
+   */
+  readonly parts?: readonly Uint8Array[];
   /** The same body as text (decoded on demand: tests and small callers). */
   readonly json: string;
   readonly loss: string;
@@ -315,12 +320,13 @@ function encodeV1(loss: AnyLossDescriptor, result: Computed, encoding: Encoding,
     out.byte(125 /* } */);
   }
   out.byte(125 /* } */);
-  const bytes = out.bytes();
+  const [body, ...parts] = out.chunks() as [Uint8Array, ...Uint8Array[]];
   return {
     ok: true,
-    body: bytes,
+    body,
+    ...(parts.length === 0 ? {} : { parts }),
     get json() {
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+      return Buffer.concat([body, ...parts]).toString('utf8');
     },
     loss: loss.name,
     elements: result.elements,

@@ -106,8 +106,9 @@ export interface LossReply {
   readonly elements: number;
   readonly kernelMs: number;
   /**
-   * An inference reply with binary outputs: their bytes, in order, to send after `body` (the
-   * JSON header); each one's buffer is transferred back too.
+   * What follows `body`, in order: an inference reply's binary outputs (after its JSON header),
+   * or the rest of a loss response another worker wrote part of; each one's buffer is
+   * transferred back too.
    */
   readonly parts?: readonly Uint8Array[];
 }

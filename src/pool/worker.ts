@@ -80,8 +80,17 @@ export function runTask(task: LossTask | BatchTask | InferTask): Reply {
       });
     }
     if (!out.ok) return out;
-    // the body's bytes are in a buffer of their own (never pooled): transferable
-    return { ok: true, body: out.body, loss: name, elements: out.elements, kernelMs: out.kernelMs };
+    // the body's bytes (and any parts another worker wrote) are in buffers of their own (never
+    // pooled): transferable
+    const parts = 'parts' in out ? out.parts : undefined;
+    return {
+      ok: true,
+      body: out.body,
+      loss: name,
+      elements: out.elements,
+      kernelMs: out.kernelMs,
+      ...(parts ? { parts } : {}),
+    };
   } catch (e) {
     // A fault of lossd itself, never of the request: report it as a value.
     return failure('LOSSD_INTERNAL', `internal error in ${name}: ${(e as Error)?.message ?? String(e)}`);
