@@ -43,8 +43,8 @@ export interface ReadLimits {
 }
 
 const RETAINED_BYTES = 32 * 1024 * 1024;
-/** The most values the module's memory (1 GiB at most) can hold beside its fixed regions. */
-const MEMORY_VALUES = (1024 * 1024 * 1024 - 655360) / 8 - 65536;
+/** The module's largest memory (scripts/build-wasm.sh: 16384 pages). */
+const MEMORY_BYTES = 1024 * 1024 * 1024;
 
 let loaded: Exports | undefined;
 
@@ -64,7 +64,9 @@ export function readArrays(text: Uint8Array, limits: ReadLimits, skip: readonly 
   const IN = x.IN.value;
   const CHUNK = x.CHUNK.value;
   const HARD = x.HARD.value;
-  x.begin(limits.minValues, Math.min(limits.maxValues, MEMORY_VALUES), limits.maxRank);
+  // at most what its memory can hold beside the fixed regions (and a chunk's growth)
+  const room = (MEMORY_BYTES - x.OUT.value) / 8 - CHUNK;
+  x.begin(limits.minValues, Math.min(limits.maxValues, room), limits.maxRank);
   const n = text.length;
   // the parts between the skipped spans, each in chunks
   for (let part = 0; part <= skip.length; part += 2) {

@@ -86,10 +86,6 @@ export function arrays(): i32 {
   return arrayCount;
 }
 
-/** True when the text ended inside an array being read (it is then abandoned). */
-export function pending(): bool {
-  return mode === ARRAY;
-}
 
 // ---------------------------------------------------------------- numbers
 
