@@ -86,7 +86,6 @@ export function arrays(): i32 {
   return arrayCount;
 }
 
-
 // ---------------------------------------------------------------- numbers
 
 let parsed: f64 = 0;
