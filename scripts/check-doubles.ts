@@ -2,6 +2,7 @@
 // at scale. Prints every double (random bit patterns, and random 15-17 digit decimals read
 // back) that src/codec/wasm/double.ts prints differently from String(v); exits 1 if any.
 
+import { jsonNumber } from '../src/codec/encode.js';
 import { writeNumbers } from '../src/codec/wasm/double.js';
 
 const millions = Number(process.argv[2] ?? 20);
@@ -25,15 +26,7 @@ for (let round = 0; round < (millions * 1e6) / 4096; round++) {
   const got = buf.toString('latin1', 0, writeNumbers(values, 0, values.length, buf, 0)).split(',');
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
-    const want = Number.isFinite(v)
-      ? v === 0
-        ? '0'
-        : String(v)
-      : v === Infinity
-        ? '"Infinity"'
-        : v === -Infinity
-          ? '"-Infinity"'
-          : '"NaN"';
+    const want = jsonNumber(v);
     if (got[i] !== want) {
       bad++;
       console.log(`${want} printed ${got[i]}`);

@@ -25,13 +25,19 @@ export async function answerFromPool(
   if (!result.ok) return sendProblem(reply, result);
   // (the handler returns this reply: an async handler that has sent and resolves to undefined
   // makes Fastify answer twice)
-  const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-  const body = asBuffer(result.body);
-  if (result.parts === undefined) return reply.type('application/json').send(body);
-  // a large response two workers wrote: its chunks in order, none copied into another
-  const chunks = [body, ...result.parts.map(asBuffer)];
+  return sendBytes(reply.type('application/json'), result.body, result.parts);
+}
+
+const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+/**
+ * Sends the bytes a worker handed back, never copied: `body` alone, or followed by `parts` in
+ * order (a large response two workers wrote, a v2 answer's binary outputs) with their length.
+ */
+export function sendBytes(reply: FastifyReply, body: Uint8Array, parts?: readonly Uint8Array[]): FastifyReply {
+  if (parts === undefined) return reply.send(asBuffer(body));
+  const chunks = [body, ...parts].map(asBuffer);
   return reply
-    .type('application/json')
     .header('content-length', String(chunks.reduce((n, c) => n + c.length, 0)))
     .send(Readable.from(chunks, { objectMode: false }));
 }

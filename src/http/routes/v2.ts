@@ -5,7 +5,6 @@
 // Inference-Header-Content-Length value, and the worker's response bytes come back as they are.
 // Every error keeps v1's status and problem body, with the protocol's `error` member added.
 
-import { Readable } from 'node:stream';
 import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -31,6 +30,7 @@ import type { AnyLossDescriptor } from '../../registry/types.js';
 import { readBody } from '../body-reader.js';
 import { API_VERSION } from '../openapi.js';
 import { ownedBytes } from '../owned-bytes.js';
+import { sendBytes } from '../pool-answer.js';
 import { PROBLEM_JSON, sendProblem } from '../problem.js';
 import { validatedInWorker } from '../validation.js';
 import type { Lifecycle } from './ops.js';
@@ -264,16 +264,13 @@ function routes(app: FastifyInstance, pool: LossPool, config: Config, lifecycle:
         };
         if (!result.ok) return sendProblem(reply, result);
         const out = reply as FastifyReply;
-        const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-        const header = asBuffer(result.body);
-        if (result.parts === undefined) return out.type('application/json').send(header);
+        if (result.parts === undefined) return sendBytes(out.type('application/json'), result.body);
         // the JSON header, then each binary output's bytes as the worker computed them
-        const chunks = [header, ...result.parts.map(asBuffer)];
-        return out
-          .type('application/octet-stream')
-          .header('inference-header-content-length', String(header.length))
-          .header('content-length', String(chunks.reduce((n, c) => n + c.length, 0)))
-          .send(Readable.from(chunks, { objectMode: false }));
+        return sendBytes(
+          out.type('application/octet-stream').header('inference-header-content-length', String(result.body.length)),
+          result.body,
+          result.parts,
+        );
       },
     });
   }

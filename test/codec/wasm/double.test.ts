@@ -5,22 +5,14 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { jsonNumber } from '../../../src/codec/encode.js';
 import { writeNumbers, writeRows } from '../../../src/codec/wasm/double.js';
 
 const buf = Buffer.alloc(28 * 4096);
 const print = (v: number) => buf.toString('latin1', 0, writeNumbers(Float64Array.of(v), 0, 1, buf, 0));
 
 /** What the response must hold for v: String(v), -0 as 0, API.md's strings for the rest. */
-const expected = (v: number) =>
-  Number.isFinite(v)
-    ? v === 0
-      ? '0'
-      : String(v)
-    : v === Infinity
-      ? '"Infinity"'
-      : v === -Infinity
-        ? '"-Infinity"'
-        : '"NaN"';
+const expected = jsonNumber;
 
 /** The values that print differently from String(v), checked 4096 at a time through one writer. */
 function mismatches(values: Float64Array | Float32Array): string[] {
